@@ -1,0 +1,3 @@
+//! The schema table: User, Enterprise User and Group attributes with their characteristics.
+
+pub mod attribute;

@@ -1,7 +1,16 @@
 //! The pure core: everything that decides SCIM behaviour, with no dependency on the `worker`
 //! crate, so it builds and is tested natively.
 
+pub mod auth;
+pub mod clock;
 pub mod db;
 pub mod error;
 pub mod filter;
+pub mod http;
+pub mod json;
+pub mod kv;
+pub mod org;
+pub mod router;
 pub mod schema;
+pub mod service;
+pub mod token;

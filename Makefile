@@ -1,0 +1,46 @@
+# scim-edge — see README.md. Every target installs what it needs first (scripts/install-tools.sh).
+SHELL := /bin/bash
+PORT ?= 8787
+PERSIST ?= .wrangler/state
+ORG ?= acme
+WRANGLER := node_modules/.bin/wrangler
+
+.PHONY: setup build schema-local demo-token dev test test-native test-e2e token clippy fmt bench
+
+setup:
+	@bash scripts/install-tools.sh
+
+build: setup
+	@bash scripts/build.sh
+
+schema-local: setup
+	@$(WRANGLER) d1 execute DB --local --persist-to "$(PERSIST)" --file schema.sql >/dev/null
+	@echo "==> schema.sql applied to the local D1 in $(PERSIST)"
+
+demo-token: setup
+	@bash scripts/token.sh --ensure acme --persist "$(PERSIST)"
+
+## Run the service locally: build, local schema, demo org token, wrangler dev on 127.0.0.1:$(PORT).
+dev: build schema-local demo-token
+	@echo "==> tenant URL: http://127.0.0.1:$(PORT)/scim/v2/acme"
+	@$(WRANGLER) dev --ip 127.0.0.1 --port $(PORT) --persist-to "$(PERSIST)"
+
+## Run every test: native cargo tests, then the end-to-end suite against wrangler dev.
+test: build test-native test-e2e
+
+test-native: setup
+	cargo test --all-targets
+
+test-e2e: build
+	@bash scripts/e2e.sh
+
+## New token for ORG in the local KV (REMOTE=1: the deployed namespace). The token is the last line.
+token: setup
+	@bash scripts/token.sh --new "$(ORG)" --persist "$(PERSIST)" $(if $(REMOTE),--remote,)
+
+clippy: setup
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+
+fmt:
+	cargo fmt --all

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what building and testing need, only when missing or at the wrong version:
+# the wasm32 target, worker-build, wasm-bindgen-cli at the exact wasm-bindgen version in
+# Cargo.lock, and the npm packages (wrangler, binaryen) from package-lock.json.
+# Safe to run repeatedly; a warm machine finishes in about a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/tool-env.sh
+
+WORKER_BUILD_VERSION=0.8.7
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [ "$(worker-build --version 2>/dev/null | awk '{print $2}')" != "$WORKER_BUILD_VERSION" ]; then
+  say "installing worker-build $WORKER_BUILD_VERSION (takes a few minutes)"
+  cargo install worker-build --version "$WORKER_BUILD_VERSION" --locked
+fi
+
+# wasm-bindgen-cli must match the wasm-bindgen crate exactly, or the generated glue breaks.
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/"/, "", $3); print $3; exit}' Cargo.lock)
+if [ -z "$bindgen_version" ]; then
+  say "Cargo.lock names no wasm-bindgen version"; exit 1
+fi
+if [ "$("$WASM_BINDGEN_BIN" --version 2>/dev/null | awk '{print $2}')" != "$bindgen_version" ]; then
+  say "installing wasm-bindgen-cli $bindgen_version (takes a few minutes)"
+  # Not --locked: the CLI's own lock file pins a crate version the registry no longer serves.
+  cargo install wasm-bindgen-cli --version "$bindgen_version" --force
+fi
+
+if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages (wrangler, binaryen)"
+  npm ci --no-audit --no-fund
+fi

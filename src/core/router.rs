@@ -1,0 +1,189 @@
+//! Maps a request path to a route. Everything under `/scim/v2/{org}` is a SCIM route of that
+//! org; `/health` and `/admin/...` stand outside it.
+
+use crate::core::http::percent_decode;
+use crate::core::org::OrgName;
+use crate::core::schema::ResourceType;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Health,
+    /// `/scim/v2/{org}/...` with a valid org name.
+    Scim {
+        org: OrgName,
+        endpoint: ScimEndpoint,
+    },
+    /// `/scim/v2/{org}/...` whose org segment is not a valid org name: a 404 before any
+    /// storage access.
+    InvalidOrg,
+    /// `/admin/orgs/{org}` and below (operator API).
+    Admin {
+        org: Option<OrgName>,
+        rest: Vec<String>,
+    },
+    NotFound,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScimEndpoint {
+    ServiceProviderConfig,
+    ResourceTypes,
+    ResourceTypeByName(String),
+    Schemas,
+    SchemaById(String),
+    /// `/Users` or `/Groups`.
+    Collection(ResourceType),
+    /// `/Users/.search` or `/Groups/.search` (RFC 7644 §3.4.3).
+    CollectionSearch(ResourceType),
+    /// `/Users/{id}` or `/Groups/{id}`.
+    Resource(ResourceType, String),
+    /// `/.search` at the root (RFC 7644 §3.4.3).
+    RootSearch,
+    /// `/Bulk` and `/Me`: RFC 7644 features this server does not offer (501).
+    NotImplemented(&'static str),
+    Unknown,
+}
+
+/// Routes a raw path. Segment names (`Users`, `ServiceProviderConfig`, ...) match
+/// case-insensitively and a trailing `/` is tolerated; ids and URNs are percent-decoded.
+pub fn route(raw_path: &str) -> Route {
+    let segments: Vec<String> = raw_path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(percent_decode)
+        .collect();
+    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    match segs.as_slice() {
+        ["health"] => Route::Health,
+        [scim, v2, org, rest @ ..]
+            if scim.eq_ignore_ascii_case("scim") && v2.eq_ignore_ascii_case("v2") =>
+        {
+            match OrgName::parse(org) {
+                Some(org) => Route::Scim {
+                    org,
+                    endpoint: scim_endpoint(rest),
+                },
+                None => Route::InvalidOrg,
+            }
+        }
+        ["admin", "orgs", rest @ ..] => {
+            let org = rest.first().and_then(|o| OrgName::parse(o));
+            if !rest.is_empty() && org.is_none() {
+                return Route::InvalidOrg;
+            }
+            Route::Admin {
+                org,
+                rest: rest.iter().skip(1).map(|s| (*s).to_owned()).collect(),
+            }
+        }
+        _ => Route::NotFound,
+    }
+}
+
+fn scim_endpoint(rest: &[&str]) -> ScimEndpoint {
+    let is = |seg: &str, name: &str| seg.eq_ignore_ascii_case(name);
+    let resource_type = |seg: &str| {
+        if is(seg, "Users") {
+            Some(ResourceType::User)
+        } else if is(seg, "Groups") {
+            Some(ResourceType::Group)
+        } else {
+            None
+        }
+    };
+    match rest {
+        [seg] if is(seg, "ServiceProviderConfig") => ScimEndpoint::ServiceProviderConfig,
+        [seg] if is(seg, "ResourceTypes") => ScimEndpoint::ResourceTypes,
+        [seg, name] if is(seg, "ResourceTypes") => {
+            ScimEndpoint::ResourceTypeByName((*name).to_owned())
+        }
+        [seg] if is(seg, "Schemas") => ScimEndpoint::Schemas,
+        [seg, urn] if is(seg, "Schemas") => ScimEndpoint::SchemaById((*urn).to_owned()),
+        [seg] if is(seg, ".search") => ScimEndpoint::RootSearch,
+        [seg, ..] if is(seg, "Bulk") => ScimEndpoint::NotImplemented("Bulk"),
+        [seg, ..] if is(seg, "Me") => ScimEndpoint::NotImplemented("Me"),
+        [seg] => resource_type(seg).map_or(ScimEndpoint::Unknown, ScimEndpoint::Collection),
+        [seg, search] if is(search, ".search") => {
+            resource_type(seg).map_or(ScimEndpoint::Unknown, ScimEndpoint::CollectionSearch)
+        }
+        [seg, id] => resource_type(seg).map_or(ScimEndpoint::Unknown, |rt| {
+            ScimEndpoint::Resource(rt, (*id).to_owned())
+        }),
+        _ => ScimEndpoint::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scim(path: &str) -> ScimEndpoint {
+        match route(path) {
+            Route::Scim { endpoint, .. } => endpoint,
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn routes_discovery_endpoints_with_or_without_trailing_slash() {
+        assert_eq!(
+            scim("/scim/v2/acme/ServiceProviderConfig"),
+            ScimEndpoint::ServiceProviderConfig
+        );
+        assert_eq!(
+            scim("/scim/v2/acme/ServiceProviderConfig/"),
+            ScimEndpoint::ServiceProviderConfig
+        );
+        assert_eq!(scim("/scim/v2/acme/schemas"), ScimEndpoint::Schemas);
+        assert_eq!(
+            scim("/scim/v2/acme/Schemas/urn%3Aietf%3Aparams%3Ascim%3Aschemas%3Acore%3A2.0%3AUser"),
+            ScimEndpoint::SchemaById("urn:ietf:params:scim:schemas:core:2.0:User".into())
+        );
+        assert_eq!(
+            scim("/scim/v2/acme/ResourceTypes/User"),
+            ScimEndpoint::ResourceTypeByName("User".into())
+        );
+    }
+
+    #[test]
+    fn routes_resources() {
+        assert_eq!(
+            scim("/scim/v2/acme/Users"),
+            ScimEndpoint::Collection(ResourceType::User)
+        );
+        assert_eq!(
+            scim("/scim/v2/acme/Groups/"),
+            ScimEndpoint::Collection(ResourceType::Group)
+        );
+        assert_eq!(
+            scim("/scim/v2/acme/Users/abc"),
+            ScimEndpoint::Resource(ResourceType::User, "abc".into())
+        );
+        assert_eq!(
+            scim("/scim/v2/acme/Users/.search"),
+            ScimEndpoint::CollectionSearch(ResourceType::User)
+        );
+        assert_eq!(scim("/scim/v2/acme/.search"), ScimEndpoint::RootSearch);
+        assert_eq!(
+            scim("/scim/v2/acme/Bulk"),
+            ScimEndpoint::NotImplemented("Bulk")
+        );
+        assert_eq!(scim("/scim/v2/acme/Widgets"), ScimEndpoint::Unknown);
+        assert_eq!(scim("/scim/v2/acme"), ScimEndpoint::Unknown);
+        assert_eq!(scim("/scim/v2/acme/Users/a/b"), ScimEndpoint::Unknown);
+    }
+
+    #[test]
+    fn bad_org_names_never_reach_storage() {
+        assert_eq!(route("/scim/v2/-bad/Users"), Route::InvalidOrg);
+        assert_eq!(route("/scim/v2/a%20b/Users"), Route::InvalidOrg);
+        assert_eq!(route("/scim/v2/%2E%2E/Users"), Route::InvalidOrg);
+    }
+
+    #[test]
+    fn health_and_unknown_paths() {
+        assert_eq!(route("/health"), Route::Health);
+        assert_eq!(route("/"), Route::NotFound);
+        assert_eq!(route("/scim/v1/acme/Users"), Route::NotFound);
+    }
+}

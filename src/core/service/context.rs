@@ -1,0 +1,104 @@
+//! Per-request state shared by the handlers: the runtime's stores, the clock, the base URL,
+//! the D1 round-trip counter and notes for the log line.
+
+use crate::core::db::{Database, DbError, Statement, StatementResult};
+use crate::core::error::ScimError;
+use crate::core::http::HttpRequest;
+use crate::core::kv::KvError;
+use std::cell::{Cell, RefCell};
+
+/// What the runtime provides to the core for one request.
+pub struct Runtime<'a, D, K> {
+    pub db: &'a D,
+    pub kv: &'a K,
+    /// Milliseconds since the Unix epoch.
+    pub now_ms: u64,
+    /// The operator secret that enables the admin API; `None` turns it off.
+    pub admin_secret: Option<&'a str>,
+}
+
+/// A handler failure: a SCIM error for the client, or an internal failure whose message is
+/// logged and replaced by a generic 500 body.
+#[derive(Debug)]
+pub enum Failure {
+    Scim(ScimError),
+    Internal(String),
+}
+
+impl From<ScimError> for Failure {
+    fn from(e: ScimError) -> Self {
+        Failure::Scim(e)
+    }
+}
+impl From<DbError> for Failure {
+    fn from(e: DbError) -> Self {
+        Failure::Internal(format!("d1: {}", e.message))
+    }
+}
+impl From<KvError> for Failure {
+    fn from(e: KvError) -> Self {
+        Failure::Internal(format!("kv: {}", e.message))
+    }
+}
+
+/// One structured log line per request (no tokens, no bodies).
+#[derive(Debug, Clone)]
+pub struct RequestLog {
+    pub org: Option<String>,
+    pub method: &'static str,
+    pub route: &'static str,
+    pub status: u16,
+    pub d1_round_trips: u32,
+    pub notes: Vec<String>,
+}
+
+pub(crate) struct Ctx<'a, D, K> {
+    pub request: &'a HttpRequest,
+    /// The org of a `/scim/v2/{org}` request (empty elsewhere).
+    pub org: String,
+    pub runtime: &'a Runtime<'a, D, K>,
+    round_trips: Cell<u32>,
+    notes: RefCell<Vec<String>>,
+}
+
+impl<'a, D, K> Ctx<'a, D, K> {
+    pub fn new(request: &'a HttpRequest, runtime: &'a Runtime<'a, D, K>, org: String) -> Self {
+        Ctx {
+            request,
+            runtime,
+            org,
+            round_trips: Cell::new(0),
+            notes: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Runs statements as one atomic batch: one D1 round trip, counted for `Server-Timing`.
+    pub async fn batch(&self, statements: Vec<Statement>) -> Result<Vec<StatementResult>, DbError>
+    where
+        D: Database,
+    {
+        self.round_trips.set(self.round_trips.get() + 1);
+        self.runtime.db.batch(statements).await
+    }
+
+    pub fn round_trips(&self) -> u32 {
+        self.round_trips.get()
+    }
+
+    pub fn now_ms(&self) -> u64 {
+        self.runtime.now_ms
+    }
+
+    /// `scheme://host/scim/v2/{org}` for absolute locations (RFC 7643 §3.1 `meta.location`).
+    pub fn base_url(&self) -> String {
+        format!("{}/scim/v2/{}", self.request.origin, self.org)
+    }
+
+    pub fn note(&self, message: String) {
+        self.notes.borrow_mut().push(message);
+    }
+
+    pub fn take_notes(&self) -> Vec<String> {
+        std::mem::take(&mut self.notes.borrow_mut())
+    }
+}

@@ -1,0 +1,149 @@
+//! The request handler: route, authenticate, dispatch, and turn every outcome — including
+//! storage failures — into a SCIM response. The Workers glue calls `handle` and only converts
+//! types; native tests call it with SQLite and an in-memory KV.
+
+mod context;
+mod discovery;
+
+pub use context::{Failure, RequestLog, Runtime};
+
+use crate::core::auth::authenticate;
+use crate::core::error::ScimError;
+use crate::core::http::{HttpRequest, HttpResponse, Method};
+use crate::core::router::{route, Route, ScimEndpoint};
+use context::Ctx;
+use serde_json::json;
+
+/// The outcome of one request: the response and the structured log line describing it.
+pub struct Outcome {
+    pub response: HttpResponse,
+    pub log: RequestLog,
+}
+
+pub async fn handle<D, K>(request: &HttpRequest, runtime: &Runtime<'_, D, K>) -> Outcome
+where
+    D: crate::core::db::Database,
+    K: crate::core::kv::KeyValue,
+{
+    let routed = route(&request.path);
+    let route_name = route_name(&routed);
+    let ctx_org = match &routed {
+        Route::Scim { org, .. } => org.to_string(),
+        _ => String::new(),
+    };
+    let ctx = Ctx::new(request, runtime, ctx_org);
+    let (result, org) = match routed {
+        Route::Health => (Ok(HttpResponse::json(200, &json!({"status": "ok"}))), None),
+        Route::NotFound | Route::InvalidOrg => (Err(not_found_path().into()), None),
+        Route::Admin { .. } => (Err(not_found_path().into()), None),
+        Route::Scim { org, endpoint } => {
+            let org_name = org.to_string();
+            let result = async {
+                let verdict = authenticate(
+                    runtime.kv,
+                    &org,
+                    request.header("authorization"),
+                    runtime.now_ms,
+                )
+                .await
+                .map_err(Failure::Scim)?;
+                match verdict {
+                    Ok(()) => dispatch(&ctx, endpoint).await,
+                    Err(failure) => {
+                        ctx.note(format!("auth: {failure:?}"));
+                        Err(ScimError::unauthorized().into())
+                    }
+                }
+            }
+            .await;
+            (result, Some(org_name))
+        }
+    };
+    let mut response = match result {
+        Ok(response) => response,
+        Err(Failure::Scim(error)) => HttpResponse::error(&error),
+        Err(Failure::Internal(message)) => {
+            ctx.note(message);
+            HttpResponse::error(&ScimError::internal())
+        }
+    };
+    let d1_round_trips = ctx.round_trips();
+    if org.is_some() {
+        response = response.with_header(
+            "server-timing",
+            format!("d1;desc=\"queries={d1_round_trips}\""),
+        );
+    }
+    Outcome {
+        response: response.clone(),
+        log: RequestLog {
+            org,
+            method: request.method.as_str(),
+            route: route_name,
+            status: response.status,
+            d1_round_trips,
+            notes: ctx.take_notes(),
+        },
+    }
+}
+
+async fn dispatch<D, K>(
+    ctx: &Ctx<'_, D, K>,
+    endpoint: ScimEndpoint,
+) -> Result<HttpResponse, Failure>
+where
+    D: crate::core::db::Database,
+    K: crate::core::kv::KeyValue,
+{
+    let method = ctx.request.method;
+    match (endpoint, method) {
+        (ScimEndpoint::ServiceProviderConfig, Method::Get) => {
+            Ok(discovery::service_provider_config(ctx))
+        }
+        (ScimEndpoint::NotImplemented(what), _) => Err(ScimError::new(
+            501,
+            None,
+            format!(
+                "/{what} is not supported by this service provider (see /ServiceProviderConfig)."
+            ),
+        )
+        .into()),
+        (ScimEndpoint::Unknown, _) => Err(not_found_path().into()),
+        (_, method) => Err(ScimError::method_not_allowed(format!(
+            "Method {} is not allowed on this endpoint.",
+            method.as_str()
+        ))
+        .into()),
+    }
+}
+
+fn not_found_path() -> ScimError {
+    ScimError::not_found("No such endpoint. SCIM endpoints live under /scim/v2/{org}/.")
+}
+
+fn route_name(route: &Route) -> &'static str {
+    match route {
+        Route::Health => "health",
+        Route::InvalidOrg => "invalid-org",
+        Route::NotFound => "not-found",
+        Route::Admin { .. } => "admin",
+        Route::Scim { endpoint, .. } => match endpoint {
+            ScimEndpoint::ServiceProviderConfig => "ServiceProviderConfig",
+            ScimEndpoint::ResourceTypes | ScimEndpoint::ResourceTypeByName(_) => "ResourceTypes",
+            ScimEndpoint::Schemas | ScimEndpoint::SchemaById(_) => "Schemas",
+            ScimEndpoint::Collection(crate::core::schema::ResourceType::User) => "Users",
+            ScimEndpoint::Collection(crate::core::schema::ResourceType::Group) => "Groups",
+            ScimEndpoint::CollectionSearch(crate::core::schema::ResourceType::User) => {
+                "Users/.search"
+            }
+            ScimEndpoint::CollectionSearch(crate::core::schema::ResourceType::Group) => {
+                "Groups/.search"
+            }
+            ScimEndpoint::Resource(crate::core::schema::ResourceType::User, _) => "Users/{id}",
+            ScimEndpoint::Resource(crate::core::schema::ResourceType::Group, _) => "Groups/{id}",
+            ScimEndpoint::RootSearch => ".search",
+            ScimEndpoint::NotImplemented(_) => "not-implemented",
+            ScimEndpoint::Unknown => "unknown",
+        },
+    }
+}

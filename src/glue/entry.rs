@@ -1,0 +1,105 @@
+//! The fetch entry. It never lets an `Err` escape (the runtime would turn it into a bare
+//! plain-text 500): every failure becomes a SCIM error response, and one JSON log line per
+//! request goes to the console for `wrangler tail`.
+
+use super::{d1::D1, kv::Kv};
+use crate::core::error::ScimError;
+use crate::core::http::{HttpRequest, HttpResponse, Method, MAX_BODY_BYTES};
+use crate::core::service::{handle, Runtime};
+use serde_json::json;
+use worker::{console_log, event, Context, Date, Env, Headers, Request, Response};
+
+pub const DB_BINDING: &str = "DB";
+pub const KV_BINDING: &str = "TOKENS";
+pub const ADMIN_SECRET: &str = "ADMIN_SECRET";
+
+#[event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let started = Date::now().as_millis();
+    let response = match serve(req, &env, started).await {
+        Ok(response) => response,
+        Err(message) => {
+            console_log!("{}", json!({"level": "error", "message": message}));
+            HttpResponse::error(&ScimError::internal())
+        }
+    };
+    to_worker_response(response)
+        .or_else(|_| to_worker_response(HttpResponse::error(&ScimError::internal())))
+}
+
+async fn serve(mut req: Request, env: &Env, started: u64) -> Result<HttpResponse, String> {
+    let url = req.url().map_err(|e| e.to_string())?;
+    let origin = url.origin().ascii_serialization();
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .entries()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect();
+    let declared_length = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok());
+    if declared_length.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Ok(HttpResponse::error(&ScimError::payload_too_large(
+            MAX_BODY_BYTES,
+        )));
+    }
+    let method = Method::parse(req.method().as_ref());
+    let body = match method {
+        Method::Get | Method::Head | Method::Delete | Method::Options => Vec::new(),
+        _ => req.bytes().await.map_err(|e| e.to_string())?,
+    };
+    let request = HttpRequest {
+        method,
+        origin,
+        path: url.path().to_owned(),
+        query: url.query().unwrap_or("").to_owned(),
+        headers,
+        body,
+    };
+    let db = D1(env.d1(DB_BINDING).map_err(|e| e.to_string())?);
+    let kv = Kv(env.kv(KV_BINDING).map_err(|e| e.to_string())?);
+    let secret = env
+        .secret(ADMIN_SECRET)
+        .ok()
+        .map(|s| s.to_string())
+        .filter(|s| !s.is_empty());
+    let runtime = Runtime {
+        db: &db,
+        kv: &kv,
+        now_ms: started,
+        admin_secret: secret.as_deref(),
+    };
+    let outcome = handle(&request, &runtime).await;
+    let log = outcome.log;
+    console_log!(
+        "{}",
+        json!({
+            "org": log.org,
+            "method": log.method,
+            "route": log.route,
+            "status": log.status,
+            "duration_ms": Date::now().as_millis().saturating_sub(started),
+            "d1_round_trips": log.d1_round_trips,
+            "notes": log.notes,
+        })
+    );
+    Ok(outcome.response)
+}
+
+fn to_worker_response(response: HttpResponse) -> worker::Result<Response> {
+    let headers = Headers::new();
+    for (name, value) in &response.headers {
+        headers.set(name, value)?;
+    }
+    let built = match response.body {
+        Some(body) => Response::ok(body)?,
+        None => Response::empty()?,
+    };
+    Ok(built.with_status(response.status).with_headers(headers))
+}

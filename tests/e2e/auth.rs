@@ -1,0 +1,143 @@
+//! Bearer-token authentication: every way to fail answers the same SCIM 401.
+
+use crate::helpers::{base_url, make_token, send, TestApp};
+
+fn assert_unauthorized(reply: &crate::helpers::Reply) {
+    let body = reply.scim_error(401);
+    assert!(
+        reply
+            .header("www-authenticate")
+            .is_some_and(|h| h.starts_with("Bearer")),
+        "WWW-Authenticate: {:?}",
+        reply.header("www-authenticate")
+    );
+    assert!(body.get("scimType").is_none());
+}
+
+#[test]
+fn request_without_authorization_header_is_401() {
+    let app = TestApp::new();
+    assert_unauthorized(&send("GET", &app.url("/ServiceProviderConfig"), &[], None));
+}
+
+#[test]
+fn request_with_basic_scheme_is_401() {
+    let app = TestApp::new();
+    let basic = format!("Basic {}", app.token);
+    assert_unauthorized(&send(
+        "GET",
+        &app.url("/Users"),
+        &[("authorization", &basic)],
+        None,
+    ));
+}
+
+#[test]
+fn request_with_token_alone_without_scheme_is_401() {
+    let app = TestApp::new();
+    assert_unauthorized(&send(
+        "GET",
+        &app.url("/Users"),
+        &[("authorization", &app.token)],
+        None,
+    ));
+}
+
+#[test]
+fn request_with_wrong_token_is_401() {
+    let app = TestApp::new();
+    let wrong = "Bearer scim_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    assert_unauthorized(&send(
+        "GET",
+        &app.url("/Users"),
+        &[("authorization", wrong)],
+        None,
+    ));
+}
+
+#[test]
+fn another_orgs_token_is_401() {
+    let a = TestApp::new();
+    let b = TestApp::new();
+    assert_unauthorized(&send(
+        "GET",
+        &b.url("/Users"),
+        &[("authorization", &a.auth())],
+        None,
+    ));
+}
+
+#[test]
+fn unknown_org_answers_exactly_like_a_wrong_token() {
+    let app = TestApp::new();
+    let unknown = send(
+        "GET",
+        &format!("{}/scim/v2/no-such-org-xyz/Users", base_url()),
+        &[("authorization", &app.auth())],
+        None,
+    );
+    let wrong = send(
+        "GET",
+        &app.url("/Users"),
+        &[(
+            "authorization",
+            "Bearer scim_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        )],
+        None,
+    );
+    assert_unauthorized(&unknown);
+    assert_eq!(unknown.text, wrong.text);
+}
+
+#[test]
+fn bad_org_name_is_a_scim_404() {
+    let app = TestApp::new();
+    for org in ["-bad", "a%20b", "x".repeat(65).as_str(), "%C3%A9"] {
+        let reply = send(
+            "GET",
+            &format!("{}/scim/v2/{org}/Users", base_url()),
+            &[("authorization", &app.auth())],
+            None,
+        );
+        reply.scim_error(404);
+    }
+}
+
+#[test]
+fn lower_case_bearer_scheme_is_accepted() {
+    let app = TestApp::new();
+    let header = format!("bearer {}", app.token);
+    let reply = send(
+        "GET",
+        &app.url("/ServiceProviderConfig"),
+        &[("authorization", &header)],
+        None,
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
+#[test]
+fn new_token_replaces_the_old_one_at_once() {
+    let app = TestApp::new();
+    assert_eq!(app.get("/ServiceProviderConfig").status, 200);
+    let new_token = make_token(&app.org);
+    assert!(new_token.starts_with("scim_"), "{new_token}");
+    assert_ne!(new_token, app.token);
+    let old = app.get("/ServiceProviderConfig");
+    assert_unauthorized(&old);
+    let new_auth = format!("Bearer {new_token}");
+    let new = send(
+        "GET",
+        &app.url("/ServiceProviderConfig"),
+        &[("authorization", &new_auth)],
+        None,
+    );
+    assert_eq!(new.status, 200, "{}", new.text);
+}
+
+#[test]
+fn health_needs_no_token() {
+    let reply = send("GET", &format!("{}/health", base_url()), &[], None);
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.json()["status"], "ok");
+}

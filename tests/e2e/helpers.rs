@@ -1,0 +1,217 @@
+//! Test harness: each test takes its own freshly seeded org (so tests never see each other's
+//! data) and talks to the wrangler dev instance started by scripts/e2e.sh.
+
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+struct Env {
+    base_url: String,
+    tokens: BTreeMap<String, String>,
+    persist: String,
+}
+
+fn env() -> &'static Env {
+    static ENV: OnceLock<Env> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let base_url = std::env::var("SCIM_E2E_BASE_URL").expect(
+            "SCIM_E2E_BASE_URL is not set: run the e2e suite with `make test` or scripts/e2e.sh",
+        );
+        let tokens_file = std::env::var("SCIM_E2E_TOKENS").expect("SCIM_E2E_TOKENS is not set");
+        let persist = std::env::var("SCIM_E2E_PERSIST").expect("SCIM_E2E_PERSIST is not set");
+        let text = std::fs::read_to_string(&tokens_file).expect("read the seeded tokens");
+        let tokens: BTreeMap<String, String> = serde_json::from_str(&text).expect("tokens JSON");
+        Env {
+            base_url,
+            tokens,
+            persist,
+        }
+    })
+}
+
+pub fn base_url() -> &'static str {
+    &env().base_url
+}
+
+pub fn persist_dir() -> &'static str {
+    &env().persist
+}
+
+pub fn admin_secret() -> String {
+    std::env::var("SCIM_E2E_ADMIN_SECRET").expect("SCIM_E2E_ADMIN_SECRET is not set")
+}
+
+/// A response as the tests see it: status, headers (lower-cased names) and body text.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: BTreeMap<String, String>,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", self.text))
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+    /// Asserts the RFC 7644 §3.12 error shape and returns the body.
+    pub fn scim_error(&self, status: u16) -> Value {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        let body = self.json();
+        assert_eq!(
+            body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error",
+            "{body}"
+        );
+        assert_eq!(body["status"], status.to_string(), "{body}");
+        assert!(
+            self.header("content-type")
+                .is_some_and(|c| c.starts_with("application/scim+json")),
+            "content-type: {:?}",
+            self.header("content-type")
+        );
+        body
+    }
+}
+
+/// Sends a request. `headers` are added as given; no implicit auth.
+pub fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(std::time::Duration::from_secs(60))
+        .build();
+    let mut request = agent.request(method, url);
+    for (name, value) in headers {
+        request = request.set(name, value);
+    }
+    let result = match body {
+        Some(body) => request.send_string(body),
+        None => request.call(),
+    };
+    let response = match result {
+        Ok(response) => response,
+        Err(ureq::Error::Status(_, response)) => response,
+        Err(e) => panic!("{method} {url}: {e}"),
+    };
+    let status = response.status();
+    let headers = response
+        .headers_names()
+        .into_iter()
+        .filter_map(|name| {
+            response
+                .header(&name)
+                .map(|v| (name.to_ascii_lowercase(), v.to_owned()))
+        })
+        .collect();
+    let text = response.into_string().unwrap_or_default();
+    Reply {
+        status,
+        headers,
+        text,
+    }
+}
+
+/// One test's view of the service: its own org and that org's token.
+pub struct TestApp {
+    pub org: String,
+    pub token: String,
+}
+
+static NEXT_ORG: AtomicUsize = AtomicUsize::new(1);
+
+impl TestApp {
+    /// A fresh org nobody else uses in this run.
+    pub fn new() -> TestApp {
+        let n = NEXT_ORG.fetch_add(1, Ordering::SeqCst);
+        let org = format!("e2e-{n}");
+        let token = env()
+            .tokens
+            .get(&org)
+            .unwrap_or_else(|| panic!("no seeded token for {org}: raise E2E_ORGS"))
+            .clone();
+        TestApp { org, token }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/scim/v2/{}{}", base_url(), self.org, path)
+    }
+
+    pub fn auth(&self) -> String {
+        format!("Bearer {}", self.token)
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        send(
+            "GET",
+            &self.url(path),
+            &[("authorization", &self.auth())],
+            None,
+        )
+    }
+
+    pub fn delete(&self, path: &str) -> Reply {
+        send(
+            "DELETE",
+            &self.url(path),
+            &[("authorization", &self.auth())],
+            None,
+        )
+    }
+
+    pub fn send_json(&self, method: &str, path: &str, body: &Value) -> Reply {
+        send(
+            method,
+            &self.url(path),
+            &[
+                ("authorization", &self.auth()),
+                ("content-type", "application/scim+json"),
+            ],
+            Some(&body.to_string()),
+        )
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> Reply {
+        self.send_json("POST", path, body)
+    }
+
+    pub fn put(&self, path: &str, body: &Value) -> Reply {
+        self.send_json("PUT", path, body)
+    }
+
+    pub fn patch(&self, path: &str, body: &Value) -> Reply {
+        self.send_json("PATCH", path, body)
+    }
+}
+
+/// Runs `scripts/token.sh --new ORG` against the running instance's state and returns the new
+/// token (the last line of stdout), as `make token ORG=... PERSIST=...` does.
+pub fn make_token(org: &str) -> String {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let output = std::process::Command::new("bash")
+        .arg(format!("{root}/scripts/token.sh"))
+        .args(["--new", org, "--persist", persist_dir()])
+        .output()
+        .expect("run scripts/token.sh");
+    assert!(
+        output.status.success(),
+        "token.sh failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    stdout
+        .lines()
+        .last()
+        .expect("a token line")
+        .trim()
+        .to_owned()
+}

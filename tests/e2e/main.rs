@@ -1,0 +1,9 @@
+//! End-to-end tests: the built worker under `wrangler dev`, driven over HTTP.
+//! Run with `make test` (or `bash scripts/e2e.sh`), which starts wrangler with a fresh local
+//! state and seeds orgs `e2e-1..e2e-N` with tokens.
+
+mod helpers;
+
+mod auth;
+mod discovery;
+mod protocol;

@@ -10,6 +10,7 @@ pub mod http;
 pub mod json;
 pub mod kv;
 pub mod org;
+pub mod resource;
 pub mod router;
 pub mod schema;
 pub mod service;

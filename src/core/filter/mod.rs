@@ -2,3 +2,13 @@
 //! and translation to SQL.
 
 pub mod ast;
+mod display;
+mod lexer;
+mod parser;
+
+pub use parser::{
+    parse_filter, parse_patch_path, MAX_FILTER_COMPARISONS, MAX_FILTER_DEPTH, MAX_FILTER_LEN,
+};
+
+#[cfg(test)]
+mod parser_tests;

@@ -59,3 +59,109 @@ pub struct SchemaDef {
     pub description: &'static str,
     pub attributes: &'static [AttributeDef],
 }
+
+/// `const` builders so the schema tables read as one line per attribute. The defaults are the
+/// RFC 7643 §2.2 defaults: singular, optional, `caseExact` false, `readWrite`, returned
+/// `default`, uniqueness `none`, no canonical values, no reference types.
+impl AttributeDef {
+    pub const fn new(name: &'static str, ty: AttrType, description: &'static str) -> Self {
+        AttributeDef {
+            name,
+            ty,
+            multi_valued: false,
+            description,
+            required: false,
+            case_exact: false,
+            mutability: Mutability::ReadWrite,
+            returned: Returned::Default,
+            uniqueness: Uniqueness::None,
+            canonical_values: &[],
+            reference_types: &[],
+            sub_attributes: &[],
+        }
+    }
+    pub const fn string(name: &'static str, description: &'static str) -> Self {
+        Self::new(name, AttrType::String, description)
+    }
+    pub const fn boolean(name: &'static str, description: &'static str) -> Self {
+        Self::new(name, AttrType::Boolean, description)
+    }
+    pub const fn date_time(name: &'static str, description: &'static str) -> Self {
+        Self::new(name, AttrType::DateTime, description)
+    }
+    pub const fn binary(name: &'static str, description: &'static str) -> Self {
+        Self::new(name, AttrType::Binary, description)
+    }
+    pub const fn reference(
+        name: &'static str,
+        types: &'static [&'static str],
+        description: &'static str,
+    ) -> Self {
+        let mut a = Self::new(name, AttrType::Reference, description);
+        a.reference_types = types;
+        a
+    }
+    pub const fn complex(
+        name: &'static str,
+        subs: &'static [AttributeDef],
+        description: &'static str,
+    ) -> Self {
+        let mut a = Self::new(name, AttrType::Complex, description);
+        a.sub_attributes = subs;
+        a
+    }
+    pub const fn multi(mut self) -> Self {
+        self.multi_valued = true;
+        self
+    }
+    pub const fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    pub const fn case_exact(mut self) -> Self {
+        self.case_exact = true;
+        self
+    }
+    pub const fn mutability(mut self, m: Mutability) -> Self {
+        self.mutability = m;
+        self
+    }
+    pub const fn read_only(self) -> Self {
+        self.mutability(Mutability::ReadOnly)
+    }
+    pub const fn immutable(self) -> Self {
+        self.mutability(Mutability::Immutable)
+    }
+    pub const fn returned(mut self, r: Returned) -> Self {
+        self.returned = r;
+        self
+    }
+    pub const fn uniqueness(mut self, u: Uniqueness) -> Self {
+        self.uniqueness = u;
+        self
+    }
+    pub const fn canonical(mut self, values: &'static [&'static str]) -> Self {
+        self.canonical_values = values;
+        self
+    }
+
+    /// The sub-attribute called `name` (case-insensitive, RFC 7643 §2.1).
+    pub fn sub_attribute(&self, name: &str) -> Option<&AttributeDef> {
+        self.sub_attributes
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn is_complex(&self) -> bool {
+        self.ty == AttrType::Complex
+    }
+}
+
+impl SchemaDef {
+    /// The attribute called `name` (case-insensitive, RFC 7643 §2.1).
+    pub fn attribute(&self, name: &str) -> Option<&AttributeDef> {
+        self.attributes
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+}

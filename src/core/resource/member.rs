@@ -1,0 +1,173 @@
+//! Group members as the service stores them: rows of (member id, member type), never part of
+//! the group document (RFC 7643 §4.2 "members").
+
+use serde_json::Value;
+
+use super::value::MAX_STRING_BYTES;
+use crate::core::error::{ScimError, ScimResult};
+
+/// RFC 7643 §4.2: a member's `type` is "User" or "Group".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MemberKind {
+    User,
+    Group,
+}
+
+impl MemberKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberKind::User => "User",
+            MemberKind::Group => "Group",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Member {
+    /// The member's `id`.
+    pub value: String,
+    pub kind: MemberKind,
+}
+
+impl Member {
+    pub fn user(id: &str) -> Self {
+        Member {
+            value: id.to_owned(),
+            kind: MemberKind::User,
+        }
+    }
+}
+
+/// Reads a `members` value: an array of `{value, type?, display?, $ref?}` (a lone object is
+/// read as a one-element array; `null` as none). `display` and `$ref` are tolerated, including
+/// Entra's `"$ref": null`, and not stored. `type` is matched case-insensitively and defaults
+/// to User. Duplicate ids collapse to their first occurrence. `label` prefixes error paths.
+pub(crate) fn parse_members(value: &Value, label: &str) -> ScimResult<Vec<Member>> {
+    let items: Vec<(String, &Value)> = match value {
+        Value::Null => Vec::new(),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("{label}[{i}]"), v))
+            .collect(),
+        single => vec![(label.to_owned(), single)],
+    };
+    let mut out: Vec<Member> = Vec::with_capacity(items.len());
+    for (item_label, item) in items {
+        let member = parse_member(item, &item_label)?;
+        if !out.iter().any(|m| m.value == member.value) {
+            out.push(member);
+        }
+    }
+    Ok(out)
+}
+
+fn parse_member(item: &Value, label: &str) -> ScimResult<Member> {
+    let Value::Object(obj) = item else {
+        return Err(ScimError::invalid_value(format!(
+            "Attribute '{label}' must be an object with a 'value'."
+        )));
+    };
+    let mut value = None;
+    let mut kind = MemberKind::User;
+    for (key, v) in obj {
+        let key_label = || format!("{label}.{key}");
+        if key.eq_ignore_ascii_case("value") {
+            match v {
+                Value::String(s) if !s.trim().is_empty() && s.len() <= MAX_STRING_BYTES => {
+                    value = Some(s.clone());
+                }
+                _ => {
+                    return Err(ScimError::invalid_value(format!(
+                        "Attribute '{}' must be a non-empty member id.",
+                        key_label()
+                    )))
+                }
+            }
+        } else if key.eq_ignore_ascii_case("type") {
+            kind = match v {
+                Value::Null => MemberKind::User,
+                Value::String(s) if s.eq_ignore_ascii_case("user") => MemberKind::User,
+                Value::String(s) if s.eq_ignore_ascii_case("group") => MemberKind::Group,
+                _ => {
+                    return Err(ScimError::invalid_value(format!(
+                        "Attribute '{}' must be 'User' or 'Group'.",
+                        key_label()
+                    )))
+                }
+            };
+        } else if key.eq_ignore_ascii_case("display") || key.eq_ignore_ascii_case("$ref") {
+            if !(v.is_null() || v.is_string()) {
+                return Err(ScimError::invalid_value(format!(
+                    "Attribute '{}' must be a string.",
+                    key_label()
+                )));
+            }
+        } else {
+            return Err(ScimError::invalid_value(format!(
+                "Attribute '{}' is not defined by the schema.",
+                key_label()
+            )));
+        }
+    }
+    let value = value.ok_or_else(|| {
+        ScimError::invalid_value(format!("Attribute '{label}.value' is required."))
+    })?;
+    Ok(Member { value, kind })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_members_from_idp_shapes() {
+        let group = Member {
+            value: "g".into(),
+            kind: MemberKind::Group,
+        };
+        let cases: Vec<(Value, Result<Vec<Member>, &str>)> = vec![
+            (
+                json!([{"$ref": null, "value": "u1"}]),
+                Ok(vec![Member::user("u1")]),
+            ),
+            (
+                json!([{"value": "u1", "display": "test.user@okta.local"}, {"value": "u1"}]),
+                Ok(vec![Member::user("u1")]),
+            ),
+            (json!([{"VALUE": "g", "Type": "group"}]), Ok(vec![group])),
+            (json!({"value": "u2"}), Ok(vec![Member::user("u2")])),
+            (json!(null), Ok(vec![])),
+            (json!([]), Ok(vec![])),
+            (
+                json!(["u1"]),
+                Err("Attribute 'members[0]' must be an object with a 'value'."),
+            ),
+            (
+                json!([{"display": "x"}]),
+                Err("Attribute 'members[0].value' is required."),
+            ),
+            (
+                json!([{"value": ""}]),
+                Err("Attribute 'members[0].value' must be a non-empty member id."),
+            ),
+            (
+                json!([{"value": 7}]),
+                Err("Attribute 'members[0].value' must be a non-empty member id."),
+            ),
+            (
+                json!([{"value": "u", "type": "Robot"}]),
+                Err("Attribute 'members[0].type' must be 'User' or 'Group'."),
+            ),
+            (
+                json!([{"value": "u", "extra": 1}]),
+                Err("Attribute 'members[0].extra' is not defined by the schema."),
+            ),
+        ];
+        for (input, want) in cases {
+            let got = parse_members(&input, "members").map_err(|e| e.detail);
+            assert_eq!(got, want.map_err(str::to_owned), "{input}");
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Discovery documents (RFC 7643 §6, §7).

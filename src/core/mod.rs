@@ -14,4 +14,7 @@ pub mod resource;
 pub mod router;
 pub mod schema;
 pub mod service;
+pub mod store;
+#[cfg(test)]
+pub mod testing;
 pub mod token;

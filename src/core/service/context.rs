@@ -5,6 +5,8 @@ use crate::core::db::{Database, DbError, Statement, StatementResult};
 use crate::core::error::ScimError;
 use crate::core::http::HttpRequest;
 use crate::core::kv::KvError;
+use crate::core::schema::ResourceType;
+use serde_json::Value;
 use std::cell::{Cell, RefCell};
 
 /// What the runtime provides to the core for one request.
@@ -92,6 +94,16 @@ impl<'a, D, K> Ctx<'a, D, K> {
     /// `scheme://host/scim/v2/{org}` for absolute locations (RFC 7643 §3.1 `meta.location`).
     pub fn base_url(&self) -> String {
         format!("{}/scim/v2/{}", self.request.origin, self.org)
+    }
+
+    /// Applies the request's `attributes`/`excludedAttributes` to an output resource.
+    pub fn project(&self, _rt: ResourceType, resource: Value) -> Result<Value, Failure> {
+        Ok(resource)
+    }
+
+    /// Whether the response needs attribute `name` at all (so storage can skip reading it).
+    pub fn wants(&self, _rt: ResourceType, _name: &str) -> bool {
+        true
     }
 
     pub fn note(&self, message: String) {

@@ -4,6 +4,8 @@
 
 mod context;
 mod discovery;
+mod resource_meta;
+mod users;
 
 pub use context::{Failure, RequestLog, Runtime};
 
@@ -11,6 +13,7 @@ use crate::core::auth::authenticate;
 use crate::core::error::ScimError;
 use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::router::{route, Route, ScimEndpoint};
+use crate::core::schema::ResourceType;
 use context::Ctx;
 use serde_json::json;
 
@@ -100,6 +103,16 @@ where
         (ScimEndpoint::ServiceProviderConfig, Method::Get) => {
             Ok(discovery::service_provider_config(ctx))
         }
+        (ScimEndpoint::Collection(ResourceType::User), Method::Post) => {
+            users::create(ctx, &ctx.request.json_body()?).await
+        }
+        (ScimEndpoint::Resource(ResourceType::User, id), Method::Get) => users::get(ctx, &id).await,
+        (ScimEndpoint::Resource(ResourceType::User, id), Method::Put) => {
+            users::replace(ctx, &id, &ctx.request.json_body()?).await
+        }
+        (ScimEndpoint::Resource(ResourceType::User, id), Method::Delete) => {
+            users::delete(ctx, &id).await
+        }
         (ScimEndpoint::NotImplemented(what), _) => Err(ScimError::new(
             501,
             None,
@@ -147,3 +160,8 @@ fn route_name(route: &Route) -> &'static str {
         },
     }
 }
+
+#[cfg(test)]
+mod test_app;
+#[cfg(test)]
+mod users_tests;

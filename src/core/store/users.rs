@@ -1,0 +1,240 @@
+//! SQL for users (table `users`, with `user_emails` kept in step in the same batch).
+
+use super::rows;
+use crate::core::db::{Row, SqlValue, Statement};
+use crate::core::error::ScimError;
+use serde_json::Value;
+
+/// The indexed columns derived from a stored User document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserColumns {
+    pub user_name: String,
+    pub external_id: Option<String>,
+    pub display_name: Option<String>,
+    pub active: bool,
+    /// Case-folded email values, for `user_emails`.
+    pub emails_ci: Vec<String>,
+    pub data: String,
+}
+
+impl UserColumns {
+    pub fn from_doc(doc: &Value) -> Result<UserColumns, ScimError> {
+        let user_name = doc
+            .get("userName")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ScimError::invalid_value("Attribute 'userName' is required."))?
+            .to_owned();
+        let text = |key: &str| doc.get(key).and_then(Value::as_str).map(str::to_owned);
+        let mut emails_ci: Vec<String> = doc
+            .get("emails")
+            .and_then(Value::as_array)
+            .map(|emails| {
+                emails
+                    .iter()
+                    .filter_map(|e| e.get("value").and_then(Value::as_str))
+                    .map(str::to_lowercase)
+                    .collect()
+            })
+            .unwrap_or_default();
+        emails_ci.sort();
+        emails_ci.dedup();
+        Ok(UserColumns {
+            user_name,
+            external_id: text("externalId"),
+            display_name: text("displayName"),
+            active: doc.get("active").and_then(Value::as_bool).unwrap_or(true),
+            emails_ci,
+            data: doc.to_string(),
+        })
+    }
+
+    fn emails_json(&self) -> String {
+        Value::from(self.emails_ci.clone()).to_string()
+    }
+}
+
+/// A user row as read back, before rendering.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredUser {
+    pub id: String,
+    pub doc: Value,
+    pub created: String,
+    pub last_modified: String,
+    pub version: i64,
+    /// `User.groups` entries, when the query computed them.
+    pub groups: Option<Vec<Value>>,
+}
+
+/// The columns every user read selects; `r` is the `users` alias.
+pub const USER_COLUMNS: &str = "r.id, r.data, r.created, r.last_modified, r.version";
+
+/// The correlated sub-select computing `User.groups` (RFC 7643 §4.1.2): the groups that list
+/// the user directly as a member, as `{value, display, type: "direct"}` objects.
+pub const USER_GROUPS_COLUMN: &str = "(SELECT json_group_array(json_object('value', g.id, 'display', g.display_name, 'type', 'direct')) \
+     FROM group_members m JOIN groups g ON g.org = m.org AND g.id = m.group_id \
+     WHERE m.org = r.org AND m.member_id = r.id) AS groups";
+
+pub fn decode(row: &Row) -> Option<StoredUser> {
+    Some(StoredUser {
+        id: rows::text(row, "id")?,
+        doc: rows::json(row, "data")?,
+        created: rows::text(row, "created")?,
+        last_modified: rows::text(row, "last_modified")?,
+        version: rows::int(row, "version")?,
+        groups: rows::json(row, "groups").and_then(|v| v.as_array().cloned()),
+    })
+}
+
+/// One user by id, with `groups` when `with_groups`.
+pub fn select_by_id(org: &str, id: &str, with_groups: bool) -> Statement {
+    let groups = if with_groups {
+        format!(", {USER_GROUPS_COLUMN}")
+    } else {
+        String::new()
+    };
+    Statement::new(
+        format!("SELECT {USER_COLUMNS}{groups} FROM users r WHERE r.org = ?1 AND r.id = ?2"),
+        vec![org.into(), id.into()],
+    )
+}
+
+/// Inserting a user: statement 0 inserts it unless its userName is taken in the org
+/// (`changes == 0` means 409 uniqueness); statement 1 writes its email rows only if the user
+/// row now exists.
+pub fn insert(org: &str, id: &str, cols: &UserColumns, now: &str, version: i64) -> Vec<Statement> {
+    vec![
+        Statement::new(
+            "INSERT INTO users (org, id, user_name, user_name_ci, external_id, display_name, display_name_ci, \
+             active, data, created, last_modified, version) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11) ON CONFLICT DO NOTHING",
+            vec![
+                org.into(),
+                id.into(),
+                cols.user_name.as_str().into(),
+                cols.user_name.to_lowercase().into(),
+                cols.external_id.clone().into(),
+                cols.display_name.clone().into(),
+                cols.display_name.as_ref().map(|d| d.to_lowercase()).into(),
+                cols.active.into(),
+                cols.data.as_str().into(),
+                now.into(),
+                version.into(),
+            ],
+        ),
+        insert_emails(org, id, cols, version),
+    ]
+}
+
+fn insert_emails(org: &str, id: &str, cols: &UserColumns, version: i64) -> Statement {
+    Statement::new(
+        "INSERT OR IGNORE INTO user_emails (org, user_id, value_ci) \
+         SELECT ?1, ?2, e.value FROM json_each(?3) e \
+         WHERE EXISTS (SELECT 1 FROM users WHERE org = ?1 AND id = ?2 AND version = ?4)",
+        vec![
+            org.into(),
+            id.into(),
+            cols.emails_json().into(),
+            version.into(),
+        ],
+    )
+}
+
+/// What an update batch found (its last statement).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateOutcome {
+    Applied,
+    /// The row's version was not the one read: someone else wrote first.
+    VersionConflict,
+    /// Another user in the org already has the new userName.
+    UserNameTaken,
+    /// The user no longer exists.
+    Gone,
+}
+
+/// Replacing a user's document, conditional on the version that was read (optimistic
+/// concurrency: a writer that read version N never overwrites N+1). The email rows are
+/// rewritten only if this very UPDATE applied (guarded on the new random version). The last
+/// statement reports the outcome; see `update_outcome`.
+pub fn update(
+    org: &str,
+    id: &str,
+    cols: &UserColumns,
+    now: &str,
+    read_version: i64,
+    new_version: i64,
+) -> Vec<Statement> {
+    vec![
+        Statement::new(
+            "UPDATE OR IGNORE users SET user_name = ?3, user_name_ci = ?4, external_id = ?5, display_name = ?6, \
+             display_name_ci = ?7, active = ?8, data = ?9, last_modified = ?10, version = ?11 \
+             WHERE org = ?1 AND id = ?2 AND version = ?12",
+            vec![
+                org.into(),
+                id.into(),
+                cols.user_name.as_str().into(),
+                cols.user_name.to_lowercase().into(),
+                cols.external_id.clone().into(),
+                cols.display_name.clone().into(),
+                cols.display_name.as_ref().map(|d| d.to_lowercase()).into(),
+                cols.active.into(),
+                cols.data.as_str().into(),
+                now.into(),
+                new_version.into(),
+                read_version.into(),
+            ],
+        ),
+        Statement::new(
+            "DELETE FROM user_emails WHERE org = ?1 AND user_id = ?2 \
+             AND EXISTS (SELECT 1 FROM users WHERE org = ?1 AND id = ?2 AND version = ?3)",
+            vec![org.into(), id.into(), new_version.into()],
+        ),
+        insert_emails(org, id, cols, new_version),
+        Statement::new(
+            "SELECT (SELECT version FROM users WHERE org = ?1 AND id = ?2) AS version, \
+             (SELECT id FROM users WHERE org = ?1 AND user_name_ci = ?3 AND id <> ?2) AS holder",
+            vec![org.into(), id.into(), cols.user_name.to_lowercase().into()],
+        ),
+    ]
+}
+
+pub fn update_outcome(row: Option<&Row>, new_version: i64) -> UpdateOutcome {
+    let version = row.and_then(|r| rows::int(r, "version"));
+    let holder = row.and_then(|r| rows::text(r, "holder"));
+    match version {
+        None => UpdateOutcome::Gone,
+        Some(v) if v == new_version => UpdateOutcome::Applied,
+        Some(_) if holder.is_some() => UpdateOutcome::UserNameTaken,
+        Some(_) => UpdateOutcome::VersionConflict,
+    }
+}
+
+/// Deleting a user and its membership and email rows. With `if_version`, nothing is deleted
+/// unless the version matches (If-Match). The last statement tells whether the user still
+/// exists afterwards (`remaining`): 0 with `changes` of the first statement 1 → deleted.
+pub fn delete(org: &str, id: &str, if_version: Option<i64>) -> Vec<Statement> {
+    let (condition, mut params): (&str, Vec<SqlValue>) = match if_version {
+        Some(v) => (" AND version = ?3", vec![org.into(), id.into(), v.into()]),
+        None => ("", vec![org.into(), id.into()]),
+    };
+    let gone = "NOT EXISTS (SELECT 1 FROM users WHERE org = ?1 AND id = ?2)";
+    let first = Statement::new(
+        format!("DELETE FROM users WHERE org = ?1 AND id = ?2{condition}"),
+        params.clone(),
+    );
+    params.truncate(2);
+    vec![
+        first,
+        Statement::new(
+            format!("DELETE FROM user_emails WHERE org = ?1 AND user_id = ?2 AND {gone}"),
+            params.clone(),
+        ),
+        Statement::new(
+            format!("DELETE FROM group_members WHERE org = ?1 AND member_id = ?2 AND {gone}"),
+            params.clone(),
+        ),
+        Statement::new(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE org = ?1 AND id = ?2) AS remaining",
+            params,
+        ),
+    ]
+}

@@ -4,5 +4,6 @@
 pub mod db;
 pub mod error;
 pub mod filter;
+pub mod patch;
 pub mod resource;
 pub mod schema;

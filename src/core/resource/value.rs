@@ -218,7 +218,11 @@ mod tests {
     #[test]
     fn normalises_or_rejects_values_by_type() {
         let long = "x".repeat(MAX_STRING_BYTES + 1);
-        type Case = (&'static AttributeDef, Value, Result<Option<Value>, &'static str>);
+        type Case = (
+            &'static AttributeDef,
+            Value,
+            Result<Option<Value>, &'static str>,
+        );
         let cases: Vec<Case> = vec![
             (user_attr("active"), json!("False"), Ok(Some(json!(false)))),
             (user_attr("active"), json!("TRUE"), Ok(Some(json!(true)))),

@@ -10,11 +10,13 @@ pub mod http;
 pub mod json;
 pub mod kv;
 pub mod org;
+pub mod patch;
 pub mod resource;
 pub mod router;
 pub mod schema;
 pub mod service;
 pub mod store;
+pub mod token;
+
 #[cfg(test)]
 pub mod testing;
-pub mod token;

@@ -4,6 +4,7 @@
 
 mod context;
 mod discovery;
+mod groups;
 mod resource_meta;
 mod users;
 
@@ -99,21 +100,31 @@ where
     K: crate::core::kv::KeyValue,
 {
     let method = ctx.request.method;
-    match (endpoint, method) {
-        (ScimEndpoint::ServiceProviderConfig, Method::Get) => {
+    let body = || ctx.request.json_body();
+    match endpoint {
+        ScimEndpoint::ServiceProviderConfig if method == Method::Get => {
             Ok(discovery::service_provider_config(ctx))
         }
-        (ScimEndpoint::Collection(ResourceType::User), Method::Post) => {
-            users::create(ctx, &ctx.request.json_body()?).await
-        }
-        (ScimEndpoint::Resource(ResourceType::User, id), Method::Get) => users::get(ctx, &id).await,
-        (ScimEndpoint::Resource(ResourceType::User, id), Method::Put) => {
-            users::replace(ctx, &id, &ctx.request.json_body()?).await
-        }
-        (ScimEndpoint::Resource(ResourceType::User, id), Method::Delete) => {
-            users::delete(ctx, &id).await
-        }
-        (ScimEndpoint::NotImplemented(what), _) => Err(ScimError::new(
+        ScimEndpoint::Collection(rt) => match (rt, method) {
+            (ResourceType::User, Method::Post) => users::create(ctx, &body()?).await,
+            (ResourceType::Group, Method::Post) => groups::create(ctx, &body()?).await,
+            _ => Err(method_not_allowed(method)),
+        },
+        ScimEndpoint::Resource(ResourceType::User, id) => match method {
+            Method::Get => users::get(ctx, &id).await,
+            Method::Put => users::replace(ctx, &id, &body()?).await,
+            Method::Patch => users::patch(ctx, &id, &body()?).await,
+            Method::Delete => users::delete(ctx, &id).await,
+            _ => Err(method_not_allowed(method)),
+        },
+        ScimEndpoint::Resource(ResourceType::Group, id) => match method {
+            Method::Get => groups::get(ctx, &id).await,
+            Method::Put => groups::replace(ctx, &id, &body()?).await,
+            Method::Patch => groups::patch(ctx, &id, &body()?).await,
+            Method::Delete => groups::delete(ctx, &id).await,
+            _ => Err(method_not_allowed(method)),
+        },
+        ScimEndpoint::NotImplemented(what) => Err(ScimError::new(
             501,
             None,
             format!(
@@ -121,13 +132,17 @@ where
             ),
         )
         .into()),
-        (ScimEndpoint::Unknown, _) => Err(not_found_path().into()),
-        (_, method) => Err(ScimError::method_not_allowed(format!(
-            "Method {} is not allowed on this endpoint.",
-            method.as_str()
-        ))
-        .into()),
+        ScimEndpoint::Unknown => Err(not_found_path().into()),
+        _ => Err(method_not_allowed(method)),
     }
+}
+
+fn method_not_allowed(method: Method) -> Failure {
+    ScimError::method_not_allowed(format!(
+        "Method {} is not allowed on this endpoint.",
+        method.as_str()
+    ))
+    .into()
 }
 
 fn not_found_path() -> ScimError {
@@ -161,6 +176,8 @@ fn route_name(route: &Route) -> &'static str {
     }
 }
 
+#[cfg(test)]
+mod groups_tests;
 #[cfg(test)]
 mod test_app;
 #[cfg(test)]

@@ -10,6 +10,7 @@ use crate::core::clock::format_timestamp;
 use crate::core::db::Database;
 use crate::core::error::ScimError;
 use crate::core::http::HttpResponse;
+use crate::core::patch::{apply_user_patch, parse_patch_request};
 use crate::core::resource::{check_immutable, parse_user_body};
 use crate::core::schema::ResourceType;
 use crate::core::store::users::{self, StoredUser, UpdateOutcome, UserColumns};
@@ -119,6 +120,16 @@ pub(crate) async fn replace<D: Database, K>(
         Ok(parsed.doc.clone())
     })
     .await
+}
+
+/// PATCH /Users/{id} (RFC 7644 §3.5.2): all operations apply, or none; 200 with the resource.
+pub(crate) async fn patch<D: Database, K>(
+    ctx: &Ctx<'_, D, K>,
+    id: &str,
+    body: &Value,
+) -> Result<HttpResponse, Failure> {
+    let operations = parse_patch_request(body)?;
+    write(ctx, id, |old| Ok(apply_user_patch(old, &operations)?.doc)).await
 }
 
 /// Read, change, and write conditionally on the version read; on a lost race, again.

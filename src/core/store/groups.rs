@@ -29,7 +29,10 @@ impl GroupColumns {
             .to_owned();
         Ok(GroupColumns {
             display_name,
-            external_id: doc.get("externalId").and_then(Value::as_str).map(str::to_owned),
+            external_id: doc
+                .get("externalId")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             data: doc.to_string(),
         })
     }
@@ -111,7 +114,13 @@ pub fn select_would_cycle(org: &str, group_id: &str, group_ids: &[&str]) -> Stat
 /// The guard that makes membership statements apply only if this request's group write did.
 const GUARD: &str = "EXISTS (SELECT 1 FROM groups WHERE org = ?1 AND id = ?2 AND version = ?3)";
 
-fn guarded(sql: String, org: &str, group_id: &str, version: i64, extra: Option<String>) -> Statement {
+fn guarded(
+    sql: String,
+    org: &str,
+    group_id: &str,
+    version: i64,
+    extra: Option<String>,
+) -> Statement {
     let mut params: Vec<SqlValue> = vec![org.into(), group_id.into(), version.into()];
     if let Some(extra) = extra {
         params.push(extra.into());
@@ -159,12 +168,25 @@ pub fn remove_members(org: &str, group_id: &str, version: i64, ids: &[&str]) -> 
 }
 
 pub fn remove_all_members(org: &str, group_id: &str, version: i64) -> Statement {
-    guarded(format!("DELETE FROM group_members WHERE org = ?1 AND group_id = ?2 AND {GUARD}"), org, group_id, version, None)
+    guarded(
+        format!("DELETE FROM group_members WHERE org = ?1 AND group_id = ?2 AND {GUARD}"),
+        org,
+        group_id,
+        version,
+        None,
+    )
 }
 
 /// Inserting a group: statement 0 inserts it unless its displayName is taken (`changes == 0`
 /// → 409), then its initial members.
-pub fn insert(org: &str, id: &str, cols: &GroupColumns, now: &str, version: i64, members: &[Member]) -> Vec<Statement> {
+pub fn insert(
+    org: &str,
+    id: &str,
+    cols: &GroupColumns,
+    now: &str,
+    version: i64,
+    members: &[Member],
+) -> Vec<Statement> {
     let mut statements = vec![Statement::new(
         "INSERT INTO groups (org, id, display_name, display_name_ci, external_id, data, created, last_modified, version) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8) ON CONFLICT DO NOTHING",
@@ -196,7 +218,14 @@ pub enum VersionCheck {
 
 /// Statement 0 of an update batch: the group row with its new version and, when given, new
 /// columns. Membership statements follow (guarded on the new version), then `outcome`.
-pub fn update_row(org: &str, id: &str, cols: Option<&GroupColumns>, now: &str, check: VersionCheck, new_version: i64) -> Statement {
+pub fn update_row(
+    org: &str,
+    id: &str,
+    cols: Option<&GroupColumns>,
+    now: &str,
+    check: VersionCheck,
+    new_version: i64,
+) -> Statement {
     let mut params: Vec<SqlValue> = vec![org.into(), id.into(), now.into(), new_version.into()];
     let mut set = String::from("last_modified = ?3, version = ?4");
     if let Some(cols) = cols {
@@ -213,7 +242,10 @@ pub fn update_row(org: &str, id: &str, cols: Option<&GroupColumns>, now: &str, c
         }
         VersionCheck::Any => String::new(),
     };
-    Statement::new(format!("UPDATE OR IGNORE groups SET {set} WHERE org = ?1 AND id = ?2{condition}"), params)
+    Statement::new(
+        format!("UPDATE OR IGNORE groups SET {set} WHERE org = ?1 AND id = ?2{condition}"),
+        params,
+    )
 }
 
 /// The last statement of an update batch: the row's version now and who holds the new

@@ -7,6 +7,8 @@ mod display;
 pub mod eval;
 mod lexer;
 mod parser;
+pub mod sql;
+mod sql_operand;
 
 pub use parser::{
     parse_filter, parse_patch_path, MAX_FILTER_COMPARISONS, MAX_FILTER_DEPTH, MAX_FILTER_LEN,
@@ -14,3 +16,7 @@ pub use parser::{
 
 #[cfg(test)]
 mod parser_tests;
+#[cfg(test)]
+mod sql_tests;
+#[cfg(test)]
+pub(crate) mod test_db;

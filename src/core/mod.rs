@@ -4,4 +4,5 @@
 pub mod db;
 pub mod error;
 pub mod filter;
+pub mod list;
 pub mod schema;

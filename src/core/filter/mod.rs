@@ -8,7 +8,7 @@ pub mod eval;
 mod lexer;
 mod parser;
 pub mod sql;
-mod sql_operand;
+pub(crate) mod sql_operand;
 
 pub use parser::{
     parse_filter, parse_patch_path, MAX_FILTER_COMPARISONS, MAX_FILTER_DEPTH, MAX_FILTER_LEN,

@@ -373,21 +373,3 @@ fn type_mismatches_and_unknown_attributes_are_invalid_filter_naming_the_attribut
         assert!(detail.contains(want), "{filter}: {detail}");
     }
 }
-
-#[test]
-#[ignore]
-fn print_plans() {
-    let conn = seeded();
-    for (rt, f) in [
-        (
-            ResourceType::User,
-            "emails[type eq \"work\"].value eq \"a@b\"",
-        ),
-        (ResourceType::User, "externalId eq \"x\""),
-        (ResourceType::Group, "id eq \"g1\" and members eq \"u1\""),
-        (ResourceType::User, "groups.value eq \"g1\""),
-    ] {
-        let (sql, params) = statement(rt, f);
-        println!("{f}\n{sql}\n{}\n", query_plan(&conn, &sql, &params));
-    }
-}

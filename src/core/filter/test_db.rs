@@ -119,3 +119,38 @@ pub(crate) fn query_plan(conn: &Connection, sql: &str, params: &[SqlValue]) -> S
         .expect("plan");
     rows.map(|r| r.expect("row")).collect::<Vec<_>>().join("\n")
 }
+
+/// Runs a generated statement, returning rows as column name → JSON value (D1's shape).
+pub(crate) fn rows(
+    conn: &Connection,
+    stmt: &crate::core::db::Statement,
+) -> Vec<crate::core::db::Row> {
+    use rusqlite::types::ValueRef;
+    let mut prepared = conn
+        .prepare(&stmt.sql)
+        .unwrap_or_else(|e| panic!("prepare {}: {e}", stmt.sql));
+    let names: Vec<String> = prepared
+        .column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut out = Vec::new();
+    let mut result = prepared
+        .query(rusqlite::params_from_iter(to_sqlite(&stmt.params)))
+        .expect("query");
+    while let Some(row) = result.next().expect("row") {
+        let mut map = crate::core::db::Row::new();
+        for (i, name) in names.iter().enumerate() {
+            let v = match row.get_ref(i).expect("column") {
+                ValueRef::Null => Value::Null,
+                ValueRef::Integer(n) => Value::from(n),
+                ValueRef::Real(f) => Value::from(f),
+                ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Blob(_) => Value::Null,
+            };
+            map.insert(name.clone(), v);
+        }
+        out.push(map);
+    }
+    out
+}

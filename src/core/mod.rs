@@ -9,6 +9,7 @@ pub mod filter;
 pub mod http;
 pub mod json;
 pub mod kv;
+pub mod list;
 pub mod org;
 pub mod patch;
 pub mod resource;

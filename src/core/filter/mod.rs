@@ -2,9 +2,13 @@
 //! and translation to SQL.
 
 pub mod ast;
+pub mod datetime;
 mod display;
+pub mod eval;
 mod lexer;
 mod parser;
+pub mod sql;
+mod sql_operand;
 
 pub use parser::{
     parse_filter, parse_patch_path, MAX_FILTER_COMPARISONS, MAX_FILTER_DEPTH, MAX_FILTER_LEN,
@@ -12,3 +16,7 @@ pub use parser::{
 
 #[cfg(test)]
 mod parser_tests;
+#[cfg(test)]
+mod sql_tests;
+#[cfg(test)]
+pub(crate) mod test_db;

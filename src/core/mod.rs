@@ -5,5 +5,6 @@ pub mod db;
 pub mod error;
 pub mod filter;
 pub mod patch;
+pub mod projection;
 pub mod resource;
 pub mod schema;

@@ -12,6 +12,7 @@ pub mod kv;
 pub mod list;
 pub mod org;
 pub mod patch;
+pub mod projection;
 pub mod resource;
 pub mod router;
 pub mod schema;

@@ -5,87 +5,27 @@
 use serde_json::{Map, Value};
 
 use crate::core::error::{ScimError, ScimResult};
-use crate::core::filter::ast::{CompareOp, Filter, Literal};
+use crate::core::filter::ast::{AttrPath, CompareOp, Filter, Literal};
+use crate::core::filter::eval::matches_element;
 use crate::core::resource::value::normalize_scalar;
 use crate::core::schema::attribute::AttributeDef;
 
-/// Whether one element (a stored complex value, canonical keys) of `attr` matches `filter`.
-///
-/// The filter branch's `filter::eval::matches_element` will replace this once merged; until
-/// then this covers what PATCH paths use: comparisons of sub-attributes (case per the
-/// sub-attribute's `caseExact`, RFC 7643 §2.2), `pr`, `and`, `or`, `not`.
+/// Whether one element (a stored complex value, canonical keys) of `attr` matches `filter`,
+/// by the filter module's evaluation; string comparisons follow each sub-attribute's
+/// `caseExact` (RFC 7643 §2.2).
 pub(crate) fn element_matches(attr: &AttributeDef, filter: &Filter, element: &Value) -> bool {
-    match filter {
-        Filter::And(l, r) => element_matches(attr, l, element) && element_matches(attr, r, element),
-        Filter::Or(l, r) => element_matches(attr, l, element) || element_matches(attr, r, element),
-        Filter::Not(inner) => !element_matches(attr, inner, element),
-        Filter::Present(path) => {
-            path.urn.is_none()
-                && path.sub.is_none()
-                && lookup(element, &path.name).is_some_and(|v| match v {
-                    Value::Null => false,
-                    Value::String(s) => !s.is_empty(),
-                    _ => true,
-                })
-        }
-        Filter::Compare { path, op, value } => {
-            if path.urn.is_some() || path.sub.is_some() {
-                return false;
-            }
-            let case_exact = attr.sub_attribute(&path.name).is_some_and(|s| s.case_exact);
-            let found = lookup(element, &path.name);
-            let equal = found.is_some_and(|v| literal_eq(v, value, case_exact));
-            match op {
-                CompareOp::Eq => equal,
-                CompareOp::Ne => !equal,
-                _ => match (found, value) {
-                    (Some(Value::String(have)), Literal::String(want)) => {
-                        let (h, w) = if case_exact {
-                            (have.clone(), want.clone())
-                        } else {
-                            (have.to_lowercase(), want.to_lowercase())
-                        };
-                        match op {
-                            CompareOp::Co => h.contains(&w),
-                            CompareOp::Sw => h.starts_with(&w),
-                            CompareOp::Ew => h.ends_with(&w),
-                            CompareOp::Gt => h > w,
-                            CompareOp::Ge => h >= w,
-                            CompareOp::Lt => h < w,
-                            CompareOp::Le => h <= w,
-                            CompareOp::Eq | CompareOp::Ne => false,
-                        }
-                    }
-                    _ => false,
-                },
-            }
-        }
-        Filter::ValuePath { .. } => false,
-    }
-}
-
-fn lookup<'a>(element: &'a Value, name: &str) -> Option<&'a Value> {
-    element
-        .as_object()?
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
-}
-
-fn literal_eq(have: &Value, want: &Literal, case_exact: bool) -> bool {
-    match (have, want) {
-        (Value::String(h), Literal::String(w)) => {
-            if case_exact {
-                h == w
-            } else {
-                h.to_lowercase() == w.to_lowercase()
-            }
-        }
-        (Value::Bool(h), Literal::Bool(w)) => h == w,
-        (Value::Number(h), Literal::Number(w)) => h.as_f64() == w.as_f64(),
-        (Value::Null, Literal::Null) => true,
-        _ => false,
-    }
+    let parent = AttrPath {
+        urn: None,
+        name: attr.name.to_owned(),
+        sub: None,
+    };
+    let case_exact = |p: &AttrPath| {
+        p.sub
+            .as_deref()
+            .and_then(|s| attr.sub_attribute(s))
+            .is_some_and(|d| d.case_exact)
+    };
+    matches_element(&parent, filter, element, &case_exact)
 }
 
 /// The element to create when an add/replace on `attr[filter]…` matches nothing, as Entra

@@ -141,6 +141,16 @@ pub fn build_list_query(
 }
 
 impl ListQuery {
+    /// Adds a parameterless column expression over alias `r` to the page statement (e.g. the
+    /// correlated sub-select computing `User.groups`).
+    pub fn add_page_column(&mut self, column_sql: &str) {
+        if let Some(page) = &mut self.page {
+            page.sql = page
+                .sql
+                .replacen("SELECT r.id,", &format!("SELECT {column_sql}, r.id,"), 1);
+        }
+    }
+
     pub fn is_cursor_paged(&self) -> bool {
         matches!(self.mode, Mode::Cursor { .. })
     }

@@ -3,8 +3,10 @@
 
 use crate::core::db::{Database, DbError, Statement, StatementResult};
 use crate::core::error::ScimError;
+use crate::core::http::query_pairs;
 use crate::core::http::HttpRequest;
 use crate::core::kv::KvError;
+use crate::core::projection::Projection;
 use crate::core::schema::ResourceType;
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
@@ -61,6 +63,7 @@ pub(crate) struct Ctx<'a, D, K> {
     pub runtime: &'a Runtime<'a, D, K>,
     round_trips: Cell<u32>,
     notes: RefCell<Vec<String>>,
+    projection_lists: RefCell<Option<(Option<String>, Option<String>)>>,
 }
 
 impl<'a, D, K> Ctx<'a, D, K> {
@@ -71,6 +74,7 @@ impl<'a, D, K> Ctx<'a, D, K> {
             org,
             round_trips: Cell::new(0),
             notes: RefCell::new(Vec::new()),
+            projection_lists: RefCell::new(None),
         }
     }
 
@@ -96,14 +100,42 @@ impl<'a, D, K> Ctx<'a, D, K> {
         format!("{}/scim/v2/{}", self.request.origin, self.org)
     }
 
-    /// Applies the request's `attributes`/`excludedAttributes` to an output resource.
-    pub fn project(&self, _rt: ResourceType, resource: Value) -> Result<Value, Failure> {
-        Ok(resource)
+    /// The request's `attributes`/`excludedAttributes` (RFC 7644 §3.4.2.5, §3.9): from the
+    /// query string, or from a `.search` body once `set_projection_lists` ran.
+    fn projection(&self, rt: ResourceType) -> Result<Projection, ScimError> {
+        let lists = self.projection_lists.borrow();
+        match &*lists {
+            Some((attributes, excluded)) => {
+                Projection::parse(attributes.as_deref(), excluded.as_deref(), rt)
+            }
+            None => {
+                let pairs = query_pairs(&self.request.query);
+                let find = |name: &str| {
+                    pairs
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                        .map(|(_, v)| v.as_str())
+                };
+                Projection::parse(find("attributes"), find("excludedAttributes"), rt)
+            }
+        }
     }
 
-    /// Whether the response needs attribute `name` at all (so storage can skip reading it).
-    pub fn wants(&self, _rt: ResourceType, _name: &str) -> bool {
-        true
+    /// Uses the `attributes`/`excludedAttributes` of a `.search` body instead of the query.
+    pub fn set_projection_lists(&self, attributes: &[String], excluded: &[String]) {
+        let join = |list: &[String]| (!list.is_empty()).then(|| list.join(","));
+        *self.projection_lists.borrow_mut() = Some((join(attributes), join(excluded)));
+    }
+
+    /// Applies the request's projection to an output resource.
+    pub fn project(&self, rt: ResourceType, resource: Value) -> Result<Value, Failure> {
+        Ok(self.projection(rt)?.apply(resource))
+    }
+
+    /// Whether the response needs attribute `name` at all (so storage can skip reading it,
+    /// e.g. the membership rows under `excludedAttributes=members`).
+    pub fn wants(&self, rt: ResourceType, name: &str) -> bool {
+        self.projection(rt).map_or(true, |p| p.wants(name))
     }
 
     pub fn note(&self, message: String) {

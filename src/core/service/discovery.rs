@@ -4,6 +4,7 @@
 use super::context::{Ctx, Failure};
 use crate::core::error::ScimError;
 use crate::core::http::HttpResponse;
+use crate::core::schema::discovery;
 use serde_json::{json, Value};
 
 const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
@@ -32,16 +33,40 @@ pub(crate) fn service_provider_config<D, K>(ctx: &Ctx<'_, D, K>) -> HttpResponse
     HttpResponse::json(200, &body)
 }
 
-pub(crate) fn list_response(resources: Vec<Value>) -> Value {
-    json!({
+fn list_response(resources: Vec<Value>) -> HttpResponse {
+    let body = json!({
         "schemas": [LIST_RESPONSE],
         "totalResults": resources.len(),
         "startIndex": 1,
         "itemsPerPage": resources.len(),
         "Resources": resources,
-    })
+    });
+    HttpResponse::json(200, &body)
 }
 
-pub(crate) fn not_found(what: &str, id: &str) -> Failure {
-    ScimError::not_found(format!("{what} {id} not found.")).into()
+/// GET /Schemas (RFC 7644 §4): every schema, as a ListResponse.
+pub(crate) fn schemas<D, K>(ctx: &Ctx<'_, D, K>) -> HttpResponse {
+    list_response(discovery::all_schemas_json(&ctx.base_url()))
+}
+
+/// GET /Schemas/{urn}.
+pub(crate) fn schema<D, K>(ctx: &Ctx<'_, D, K>, id: &str) -> Result<HttpResponse, Failure> {
+    discovery::schema_by_id(id, &ctx.base_url())
+        .map(|s| HttpResponse::json(200, &s))
+        .ok_or_else(|| ScimError::not_found(format!("Schema {id} not found.")).into())
+}
+
+/// GET /ResourceTypes (RFC 7644 §4).
+pub(crate) fn resource_types<D, K>(ctx: &Ctx<'_, D, K>) -> HttpResponse {
+    list_response(discovery::all_resource_types_json(&ctx.base_url()))
+}
+
+/// GET /ResourceTypes/{name}.
+pub(crate) fn resource_type<D, K>(
+    ctx: &Ctx<'_, D, K>,
+    name: &str,
+) -> Result<HttpResponse, Failure> {
+    discovery::resource_type_by_id(name, &ctx.base_url())
+        .map(|s| HttpResponse::json(200, &s))
+        .ok_or_else(|| ScimError::not_found(format!("Resource type {name} not found.")).into())
 }

@@ -55,6 +55,56 @@ fn members_json<D, K>(ctx: &Ctx<'_, D, K>, rows: &[Row]) -> String {
     out
 }
 
+/// The correlated sub-select giving a group's members as a JSON array (for list pages).
+pub(crate) const GROUP_MEMBERS_COLUMN: &str =
+    "(SELECT json_group_array(json_object('value', m.member_id, 'type', m.member_type, \
+     'display', COALESCE(u.display_name, u.user_name, g.display_name))) FROM group_members m \
+     LEFT JOIN users u ON m.member_type = 'User' AND u.org = m.org AND u.id = m.member_id \
+     LEFT JOIN groups g ON m.member_type = 'Group' AND g.org = m.org AND g.id = m.member_id \
+     WHERE m.org = r.org AND m.group_id = r.id) AS members";
+
+/// A group as output, before projection and without `members`.
+pub(crate) fn render_group<D, K>(ctx: &Ctx<'_, D, K>, group: &StoredGroup) -> Value {
+    let parts = MetaParts {
+        id: &group.id,
+        created: &group.created,
+        last_modified: &group.last_modified,
+        version: group.version,
+    };
+    render(ctx, ResourceType::Group, &group.doc, &parts, Vec::new())
+}
+
+/// Adds `$ref` to member objects read from SQL and drops null `display` values.
+pub(crate) fn with_refs<D, K>(ctx: &Ctx<'_, D, K>, members: Value) -> Value {
+    let base = ctx.base_url();
+    let Value::Array(items) = members else {
+        return Value::Array(Vec::new());
+    };
+    let items = items
+        .into_iter()
+        .map(|mut item| {
+            if let Value::Object(map) = &mut item {
+                if map.get("display").is_some_and(Value::is_null) {
+                    map.remove("display");
+                }
+                let endpoint = if map.get("type").and_then(Value::as_str) == Some("Group") {
+                    "Groups"
+                } else {
+                    "Users"
+                };
+                if let Some(id) = map.get("value").and_then(Value::as_str).map(str::to_owned) {
+                    map.insert(
+                        "$ref".into(),
+                        Value::from(format!("{base}/{endpoint}/{id}")),
+                    );
+                }
+            }
+            item
+        })
+        .collect();
+    Value::Array(items)
+}
+
 /// Renders a group, projected, with `members` spliced in as raw JSON when it was read.
 fn group_body<D, K>(
     ctx: &Ctx<'_, D, K>,

@@ -5,6 +5,7 @@
 mod context;
 mod discovery;
 mod groups;
+mod list;
 mod resource_meta;
 mod users;
 
@@ -106,6 +107,7 @@ where
             Ok(discovery::service_provider_config(ctx))
         }
         ScimEndpoint::Collection(rt) => match (rt, method) {
+            (_, Method::Get) => list::list(ctx, rt).await,
             (ResourceType::User, Method::Post) => users::create(ctx, &body()?).await,
             (ResourceType::Group, Method::Post) => groups::create(ctx, &body()?).await,
             _ => Err(method_not_allowed(method)),
@@ -124,6 +126,16 @@ where
             Method::Delete => groups::delete(ctx, &id).await,
             _ => Err(method_not_allowed(method)),
         },
+        ScimEndpoint::CollectionSearch(rt) if method == Method::Post => {
+            list::search(ctx, Some(rt)).await
+        }
+        ScimEndpoint::RootSearch if method == Method::Post => list::search(ctx, None).await,
+        ScimEndpoint::Schemas if method == Method::Get => Ok(discovery::schemas(ctx)),
+        ScimEndpoint::SchemaById(id) if method == Method::Get => discovery::schema(ctx, &id),
+        ScimEndpoint::ResourceTypes if method == Method::Get => Ok(discovery::resource_types(ctx)),
+        ScimEndpoint::ResourceTypeByName(name) if method == Method::Get => {
+            discovery::resource_type(ctx, &name)
+        }
         ScimEndpoint::NotImplemented(what) => Err(ScimError::new(
             501,
             None,

@@ -4,6 +4,7 @@
 use super::context::{Ctx, Failure};
 use crate::core::error::ScimError;
 use crate::core::http::HttpResponse;
+use crate::core::list::{CURSOR_TIMEOUT_SECS, DEFAULT_COUNT, MAX_COUNT};
 use crate::core::schema::discovery;
 use serde_json::{json, Value};
 
@@ -15,12 +16,21 @@ pub(crate) fn service_provider_config<D, K>(ctx: &Ctx<'_, D, K>) -> HttpResponse
     let body = json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
         "documentationUri": "https://github.com/scim-edge/scim-edge#readme",
-        "patch": {"supported": false},
+        "patch": {"supported": true},
         "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
-        "filter": {"supported": false, "maxResults": 0},
+        "filter": {"supported": true, "maxResults": MAX_COUNT},
         "changePassword": {"supported": false},
-        "sort": {"supported": false},
-        "etag": {"supported": false},
+        "sort": {"supported": true},
+        "etag": {"supported": true},
+        // RFC 9865 §4: both paging methods, keyset cursors valid for CURSOR_TIMEOUT_SECS.
+        "pagination": {
+            "cursor": true,
+            "index": true,
+            "defaultPaginationMethod": "index",
+            "defaultPageSize": DEFAULT_COUNT,
+            "maxPageSize": MAX_COUNT,
+            "cursorTimeout": CURSOR_TIMEOUT_SECS
+        },
         "authenticationSchemes": [{
             "type": "oauthbearertoken",
             "name": "OAuth Bearer Token",

@@ -55,6 +55,21 @@ pub fn apply_group_patch(doc: &Value, ops: &[Operation]) -> ScimResult<GroupPatc
     })
 }
 
+/// The membership changes of `ops` alone. They depend only on the request, never on the
+/// stored document, so the service can validate the members it is asked to add in the same
+/// round trip that reads the group.
+pub fn member_ops_of(ops: &[Operation]) -> ScimResult<Vec<MemberOp>> {
+    let mut member_ops = Vec::new();
+    for op in ops {
+        for step in expand(ResourceType::Group, op)? {
+            if is_members(&step.target) {
+                member_ops.extend(member_op(&step)?);
+            }
+        }
+    }
+    Ok(member_ops)
+}
+
 /// Parses a PatchOp body and applies it to a stored Group document.
 pub fn patch_group(doc: &Value, body: &Value) -> ScimResult<GroupPatch> {
     apply_group_patch(doc, &parse_patch_request(body)?)

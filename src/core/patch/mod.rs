@@ -12,6 +12,6 @@ mod shared;
 pub mod user;
 mod write;
 
-pub use group::{apply_group_patch, patch_group, GroupPatch, MemberOp};
+pub use group::{apply_group_patch, member_ops_of, patch_group, GroupPatch, MemberOp};
 pub use request::{parse_patch_request, OpKind, Operation, PATCH_OP_URN};
 pub use user::{apply_user_patch, patch_user, UserPatch};

@@ -7,7 +7,7 @@ use crate::core::clock::format_timestamp;
 use crate::core::db::{Database, Row, Statement};
 use crate::core::error::ScimError;
 use crate::core::http::HttpResponse;
-use crate::core::patch::{apply_group_patch, parse_patch_request, MemberOp};
+use crate::core::patch::{apply_group_patch, member_ops_of, parse_patch_request, MemberOp};
 use crate::core::resource::{check_immutable, parse_group_body, Member};
 use crate::core::schema::ResourceType;
 use crate::core::store::groups::{self, GroupColumns, StoredGroup, VersionCheck};
@@ -294,18 +294,17 @@ pub(crate) async fn replace<D: Database, K>(
     body: &Value,
 ) -> Result<HttpResponse, Failure> {
     let parsed = parse_group_body(body)?;
-    let member_ops = parsed
+    let member_ops: Vec<MemberOp> = parsed
         .members
-        .clone()
         .map(|m| vec![MemberOp::ReplaceAll(m)])
         .unwrap_or_default();
     let doc = parsed.doc;
-    let status = write(ctx, id, |old| {
+    let written = write(ctx, id, &member_ops, |old| {
         check_immutable(ResourceType::Group, old, &doc)?;
-        Ok((doc.clone(), member_ops.clone()))
+        Ok(doc.clone())
     })
     .await?;
-    respond_after_write(ctx, id, status, true).await
+    respond_after_write(ctx, id, written, true).await
 }
 
 /// PATCH /Groups/{id} (RFC 7644 §3.5.2): 204, or 200 with the group when the request names
@@ -316,9 +315,9 @@ pub(crate) async fn patch<D: Database, K>(
     body: &Value,
 ) -> Result<HttpResponse, Failure> {
     let operations = parse_patch_request(body)?;
-    let written = write(ctx, id, |old| {
-        let patched = apply_group_patch(old, &operations)?;
-        Ok((patched.doc, patched.member_ops))
+    let member_ops = member_ops_of(&operations)?;
+    let written = write(ctx, id, &member_ops, |old| {
+        Ok(apply_group_patch(old, &operations)?.doc)
     })
     .await?;
     let wants_body = crate::core::http::query_pairs(&ctx.request.query)
@@ -357,28 +356,47 @@ async fn respond_after_write<D: Database, K>(
     ))
 }
 
-/// Read (with member validation), change, and write in one batch; retried on a lost race.
+/// The ids a set of membership changes adds (validated before the write).
+fn added_members(member_ops: &[MemberOp]) -> Vec<&Member> {
+    member_ops
+        .iter()
+        .flat_map(|op| match op {
+            MemberOp::Add(m) | MemberOp::ReplaceAll(m) => m.iter().collect::<Vec<_>>(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// Read, change, and write; retried on a lost race. `member_ops` come from the request alone,
+/// so the members they add are validated in the same round trip that reads the group: a write
+/// costs two round trips whatever it changes.
 async fn write<D: Database, K>(
     ctx: &Ctx<'_, D, K>,
     id: &str,
-    change: impl Fn(&Value) -> Result<(Value, Vec<MemberOp>), Failure>,
+    member_ops: &[MemberOp],
+    change: impl Fn(&Value) -> Result<Value, Failure>,
 ) -> Result<Written, Failure> {
     let precondition = Precondition::from_request(ctx.request);
+    let added = added_members(member_ops);
     for _ in 0..MAX_WRITE_ATTEMPTS {
-        let (old, _) = read(ctx, id, false).await?;
+        let mut statements = vec![groups::select_by_id(&ctx.org, id)];
+        let (validation, unknown_count) = if added.is_empty() {
+            (Vec::new(), 0)
+        } else {
+            validation_statements(&ctx.org, Some(id), &added)
+        };
+        statements.extend(validation);
+        let results = ctx.batch(statements).await?;
+        let old = results
+            .first()
+            .and_then(|r| r.rows.first())
+            .and_then(groups::decode)
+            .ok_or_else(|| not_found(id))?;
         precondition.check(old.version)?;
-        let (doc, member_ops) = change(&old.doc)?;
-        let added: Vec<&Member> = member_ops
-            .iter()
-            .flat_map(|op| match op {
-                MemberOp::Add(m) | MemberOp::ReplaceAll(m) => m.iter().collect::<Vec<_>>(),
-                _ => Vec::new(),
-            })
-            .collect();
         if !added.is_empty() {
-            let (statements, unknown_count) = validation_statements(&ctx.org, Some(id), &added);
-            check_validation(&ctx.batch(statements).await?, unknown_count)?;
+            check_validation(&results[1..], unknown_count)?;
         }
+        let doc = change(&old.doc)?;
         let doc_changed = doc != old.doc;
         let cols = GroupColumns::from_doc(&doc)?;
         let check = if doc_changed || precondition.is_conditional() {
@@ -396,7 +414,7 @@ async fn write<D: Database, K>(
             check,
             version,
         )];
-        for op in &member_ops {
+        for op in member_ops {
             statements.extend(member_statements(&ctx.org, id, version, op));
         }
         statements.push(groups::outcome(

@@ -32,10 +32,16 @@ pub struct SqliteDb {
     pub batches: RefCell<usize>,
 }
 
+/// An in-memory SQLite database with `schema.sql` applied.
+pub fn open_connection() -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open_in_memory().expect("open sqlite");
+    conn.execute_batch(SCHEMA_SQL).expect("schema.sql applies");
+    conn
+}
+
 impl SqliteDb {
     pub fn new() -> SqliteDb {
-        let conn = rusqlite::Connection::open_in_memory().expect("open sqlite");
-        conn.execute_batch(SCHEMA_SQL).expect("schema.sql applies");
+        let conn = open_connection();
         SqliteDb {
             conn: RefCell::new(conn),
             fail_batch: RefCell::new(None),
@@ -58,7 +64,7 @@ impl Default for SqliteDb {
     }
 }
 
-fn to_sql(value: &SqlValue) -> rusqlite::types::Value {
+pub fn to_sql(value: &SqlValue) -> rusqlite::types::Value {
     match value {
         SqlValue::Null => rusqlite::types::Value::Null,
         SqlValue::Integer(n) => rusqlite::types::Value::Integer(*n),
@@ -67,7 +73,8 @@ fn to_sql(value: &SqlValue) -> rusqlite::types::Value {
     }
 }
 
-fn run(conn: &rusqlite::Connection, statement: &Statement) -> Result<StatementResult, DbError> {
+/// Runs one statement, returning rows in D1's shape (column name → JSON value).
+pub fn run(conn: &rusqlite::Connection, statement: &Statement) -> Result<StatementResult, DbError> {
     let err = |e: rusqlite::Error| DbError {
         message: format!("{e} in: {}", statement.sql),
     };

@@ -6,61 +6,23 @@ use rusqlite::Connection;
 use serde_json::Value;
 
 use crate::core::db::SqlValue;
+use crate::core::store::users::{self, UserColumns};
+use crate::core::testing;
 
 pub(crate) fn open() -> Connection {
-    let conn = Connection::open_in_memory().expect("open sqlite");
-    conn.execute_batch(include_str!("../../../schema.sql"))
-        .expect("schema.sql applies");
-    conn
+    testing::open_connection()
 }
 
 pub(crate) fn to_sqlite(params: &[SqlValue]) -> Vec<SqliteValue> {
-    params
-        .iter()
-        .map(|p| match p {
-            SqlValue::Null => SqliteValue::Null,
-            SqlValue::Integer(i) => SqliteValue::Integer(*i),
-            SqlValue::Real(f) => SqliteValue::Real(*f),
-            SqlValue::Text(s) => SqliteValue::Text(s.clone()),
-        })
-        .collect()
+    params.iter().map(testing::to_sql).collect()
 }
 
-/// Inserts a user with document `data` (canonical names), filling the indexed columns and the
-/// `user_emails` rows from it as the resource layer does.
+/// Inserts a user with document `data` (canonical names) through the same statements the
+/// service runs, so indexed columns and `user_emails` rows are filled as in production.
 pub(crate) fn insert_user(conn: &Connection, org: &str, id: &str, created: &str, data: &Value) {
-    let s = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_owned);
-    let user_name = s("userName").expect("userName");
-    let display = s("displayName");
-    let active = data.get("active").and_then(Value::as_bool).unwrap_or(true);
-    conn.execute(
-        "INSERT INTO users (org, id, user_name, user_name_ci, external_id, display_name, \
-         display_name_ci, active, data, created, last_modified, version) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, 1)",
-        rusqlite::params![
-            org,
-            id,
-            user_name,
-            user_name.to_lowercase(),
-            s("externalId"),
-            display,
-            display.as_ref().map(|d| d.to_lowercase()),
-            active,
-            data.to_string(),
-            created,
-        ],
-    )
-    .expect("insert user");
-    if let Some(emails) = data.get("emails").and_then(Value::as_array) {
-        for e in emails {
-            if let Some(v) = e.get("value").and_then(Value::as_str) {
-                conn.execute(
-                    "INSERT OR IGNORE INTO user_emails (org, user_id, value_ci) VALUES (?1, ?2, ?3)",
-                    rusqlite::params![org, id, v.to_lowercase()],
-                )
-                .expect("insert email");
-            }
-        }
+    let cols = UserColumns::from_doc(data).expect("user document");
+    for statement in users::insert(org, id, &cols, created, 1) {
+        testing::run(conn, &statement).expect("insert user");
     }
 }
 
@@ -125,32 +87,7 @@ pub(crate) fn rows(
     conn: &Connection,
     stmt: &crate::core::db::Statement,
 ) -> Vec<crate::core::db::Row> {
-    use rusqlite::types::ValueRef;
-    let mut prepared = conn
-        .prepare(&stmt.sql)
-        .unwrap_or_else(|e| panic!("prepare {}: {e}", stmt.sql));
-    let names: Vec<String> = prepared
-        .column_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let mut out = Vec::new();
-    let mut result = prepared
-        .query(rusqlite::params_from_iter(to_sqlite(&stmt.params)))
-        .expect("query");
-    while let Some(row) = result.next().expect("row") {
-        let mut map = crate::core::db::Row::new();
-        for (i, name) in names.iter().enumerate() {
-            let v = match row.get_ref(i).expect("column") {
-                ValueRef::Null => Value::Null,
-                ValueRef::Integer(n) => Value::from(n),
-                ValueRef::Real(f) => Value::from(f),
-                ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
-                ValueRef::Blob(_) => Value::Null,
-            };
-            map.insert(name.clone(), v);
-        }
-        out.push(map);
-    }
-    out
+    testing::run(conn, stmt)
+        .unwrap_or_else(|e| panic!("{}", e.message))
+        .rows
 }

@@ -308,3 +308,19 @@ fn put_replaces_display_name_and_members() {
     assert_eq!(reply.json()["displayName"], "G2");
     assert_eq!(member_ids(&app, &group), sorted(&[&b]));
 }
+
+#[test]
+fn user_groups_include_indirect_memberships_through_nested_groups() {
+    let app = TestApp::new();
+    let a = app.create_user("a");
+    let inner = create_group(&app, "Inner", &[&a]);
+    let outer = create_group(&app, "Outer", &[&inner]);
+    let groups = app.get(&format!("/Users/{a}")).json()["groups"].clone();
+    assert_eq!(
+        groups,
+        json!([
+            {"value": inner, "display": "Inner", "type": "direct"},
+            {"value": outer, "display": "Outer", "type": "indirect"}
+        ])
+    );
+}

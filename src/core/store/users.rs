@@ -68,11 +68,17 @@ pub struct StoredUser {
 /// The columns every user read selects; `r` is the `users` alias.
 pub const USER_COLUMNS: &str = "r.id, r.data, r.created, r.last_modified, r.version";
 
-/// The correlated sub-select computing `User.groups` (RFC 7643 §4.1.2): the groups that list
-/// the user directly as a member, as `{value, display, type: "direct"}` objects.
-pub const USER_GROUPS_COLUMN: &str = "(SELECT json_group_array(json_object('value', g.id, 'display', g.display_name, 'type', 'direct')) \
-     FROM group_members m JOIN groups g ON g.org = m.org AND g.id = m.group_id \
-     WHERE m.org = r.org AND m.member_id = r.id) AS groups";
+/// The correlated sub-select computing `User.groups` (RFC 7643 §4.1.2): every group the user
+/// belongs to, directly or through nested groups, as `{value, display, type}` with type
+/// "direct" or "indirect", direct ones first. Nesting is followed at most `16` levels (cycles are refused on write).
+pub const USER_GROUPS_COLUMN: &str = "(WITH RECURSIVE anc(gid, depth) AS ( \
+     SELECT m.group_id, 0 FROM group_members m WHERE m.org = r.org AND m.member_id = r.id \
+     UNION SELECT m.group_id, anc.depth + 1 FROM group_members m JOIN anc ON m.org = r.org AND m.member_id = anc.gid \
+     WHERE anc.depth < 16) \
+     SELECT json_group_array(json_object('value', g.id, 'display', g.display_name, 'type', \
+     CASE WHEN g.depth = 0 THEN 'direct' ELSE 'indirect' END)) \
+     FROM (SELECT a.depth, g.id, g.display_name FROM (SELECT gid, MIN(depth) AS depth FROM anc GROUP BY gid) a \
+     JOIN groups g ON g.org = r.org AND g.id = a.gid ORDER BY a.depth, g.display_name_ci, g.id) g) AS groups";
 
 pub fn decode(row: &Row) -> Option<StoredUser> {
     Some(StoredUser {

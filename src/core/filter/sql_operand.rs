@@ -147,23 +147,26 @@ impl Operand {
         };
         match op {
             CompareOp::Co | CompareOp::Sw | CompareOp::Ew if v.is_empty() => "1".to_owned(),
-            CompareOp::Co | CompareOp::Sw | CompareOp::Ew if fold == Fold::Exact => {
-                // LIKE ignores ASCII case, so caseExact matching uses instr/substr.
+            // LIKE ignores ASCII case, so caseExact matching uses instr/substr; so does a
+            // pattern longer than D1 allows in LIKE (50 bytes), on the folded expression.
+            CompareOp::Co | CompareOp::Sw | CompareOp::Ew
+                if fold == Fold::Exact || escape_like(&v).len() + 2 > MAX_LIKE_PATTERN_BYTES =>
+            {
                 let len = v.chars().count() as i64;
                 match op {
                     CompareOp::Co => {
                         params.push(v.into());
-                        format!("instr({e}, ?) > 0")
+                        format!("instr({folded}, ?) > 0")
                     }
                     CompareOp::Sw => {
                         params.push(SqlValue::Integer(len));
                         params.push(v.into());
-                        format!("substr({e}, 1, ?) = ?")
+                        format!("substr({folded}, 1, ?) = ?")
                     }
                     _ => {
                         params.push(SqlValue::Integer(-len));
                         params.push(v.into());
-                        format!("substr({e}, ?) = ?")
+                        format!("substr({folded}, ?) = ?")
                     }
                 }
             }
@@ -232,6 +235,9 @@ fn sql_operator(op: CompareOp) -> &'static str {
         CompareOp::Co | CompareOp::Sw | CompareOp::Ew => "=",
     }
 }
+
+/// D1 refuses LIKE and GLOB patterns longer than 50 bytes (D1 platform limits).
+pub(crate) const MAX_LIKE_PATTERN_BYTES: usize = 50;
 
 /// Escapes `\`, `%` and `_` for `LIKE ... ESCAPE '\'`.
 pub(crate) fn escape_like(s: &str) -> String {

@@ -373,3 +373,40 @@ fn type_mismatches_and_unknown_attributes_are_invalid_filter_naming_the_attribut
         assert!(detail.contains(want), "{filter}: {detail}");
     }
 }
+
+#[test]
+fn substring_values_longer_than_d1_allows_in_like_use_instr_and_substr() {
+    let conn = open();
+    let long_name = format!("{}@example.com", "x".repeat(60));
+    insert_user(
+        &conn,
+        "acme",
+        "long",
+        "2024-01-01T00:00:00.000Z",
+        &json!({"userName": long_name, "displayName": long_name.to_uppercase()}),
+    );
+    insert_user(
+        &conn,
+        "acme",
+        "short",
+        "2024-01-02T00:00:00.000Z",
+        &json!({"userName": "x@example.com"}),
+    );
+    let needle = "X".repeat(55);
+    for filter in [
+        format!("userName co \"{needle}\""),
+        format!("userName sw \"{needle}\""),
+        format!("displayName ew \"{}@EXAMPLE.com\"", "x".repeat(50)),
+    ] {
+        let (sql, _) = statement(ResourceType::User, &filter);
+        assert!(!sql.contains("LIKE"), "{filter}: {sql}");
+        assert_eq!(
+            ids(&conn, ResourceType::User, &filter),
+            vec!["long".to_owned()],
+            "{filter}"
+        );
+    }
+    // Short patterns still use LIKE, with % and _ escaped.
+    let (sql, _) = statement(ResourceType::User, "userName co \"x@\"");
+    assert!(sql.contains("LIKE"), "{sql}");
+}

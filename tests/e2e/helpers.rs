@@ -215,3 +215,149 @@ pub fn make_token(org: &str) -> String {
         .trim()
         .to_owned()
 }
+
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+
+/// Form-urlencodes a query value the way IdPs send it (space as `+`, quotes as `%22`).
+pub fn enc(value: &str) -> String {
+    let mut out = String::new();
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A PatchOp body with the given operations.
+pub fn patch_body(operations: Value) -> Value {
+    serde_json::json!({"schemas": [PATCH_OP], "Operations": operations})
+}
+
+/// The D1 round trips the worker reports in `Server-Timing`.
+pub fn queries(reply: &Reply) -> u32 {
+    let header = reply.header("server-timing").expect("Server-Timing header");
+    header
+        .split("queries=")
+        .nth(1)
+        .and_then(|rest| rest.trim_end_matches('"').parse().ok())
+        .unwrap_or_else(|| panic!("Server-Timing: {header}"))
+}
+
+impl TestApp {
+    /// Sends with extra headers (auth and JSON content type added).
+    pub fn send_with(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Reply {
+        let auth = self.auth();
+        let mut all = vec![
+            ("authorization", auth.as_str()),
+            ("content-type", "application/scim+json"),
+        ];
+        all.extend_from_slice(headers);
+        let text = body.map(Value::to_string);
+        send(method, &self.url(path), &all, text.as_deref())
+    }
+
+    /// Creates a user with that userName (and a work email) and returns the 201 body.
+    pub fn create_user(&self, user_name: &str) -> Value {
+        let reply = self.post(
+            "/Users",
+            &serde_json::json!({
+                "schemas": [USER_SCHEMA],
+                "userName": user_name,
+                "name": {"givenName": "Given", "familyName": "Family"},
+                "emails": [{"value": format!("{user_name}@example.com"), "type": "work", "primary": true}],
+                "active": true
+            }),
+        );
+        assert_eq!(reply.status, 201, "create user: {}", reply.text);
+        reply.json()
+    }
+
+    pub fn create_user_id(&self, user_name: &str) -> String {
+        self.create_user(user_name)["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    }
+
+    /// Creates a group with these member ids and returns the 201 body.
+    pub fn create_group(&self, display_name: &str, members: &[&str]) -> Value {
+        let members: Vec<Value> = members
+            .iter()
+            .map(|id| serde_json::json!({"value": id}))
+            .collect();
+        let reply = self.post(
+            "/Groups",
+            &serde_json::json!({
+                "schemas": [GROUP_SCHEMA],
+                "displayName": display_name,
+                "members": members
+            }),
+        );
+        assert_eq!(reply.status, 201, "create group: {}", reply.text);
+        reply.json()
+    }
+
+    pub fn create_group_id(&self, display_name: &str, members: &[&str]) -> String {
+        self.create_group(display_name, members)["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    }
+
+    /// GET that must answer 200; returns the body.
+    pub fn get_ok(&self, path: &str) -> Value {
+        let reply = self.get(path);
+        assert_eq!(reply.status, 200, "GET {path}: {}", reply.text);
+        reply.json()
+    }
+
+    /// The sorted member ids of a group.
+    pub fn member_ids(&self, group_id: &str) -> Vec<String> {
+        let body = self.get_ok(&format!("/Groups/{group_id}"));
+        let mut ids: Vec<String> = body["members"]
+            .as_array()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|x| x["value"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        ids.sort();
+        ids
+    }
+
+    /// The ids a user filter finds (sorted).
+    pub fn filter_ids(&self, resource: &str, filter: &str) -> Vec<String> {
+        let body = self.get_ok(&format!("/{resource}?filter={}", enc(filter)));
+        let mut ids: Vec<String> = body["Resources"]
+            .as_array()
+            .expect("Resources")
+            .iter()
+            .map(|r| r["id"].as_str().expect("id").to_owned())
+            .collect();
+        ids.sort();
+        ids
+    }
+}
+
+/// Sorted copy of string ids.
+pub fn sorted(ids: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = ids.iter().map(|s| (*s).to_owned()).collect();
+    v.sort();
+    v
+}

@@ -5,5 +5,10 @@
 mod helpers;
 
 mod auth;
+mod concurrency;
 mod discovery;
+mod groups;
+mod isolation;
 mod protocol;
+mod query;
+mod users;

@@ -2,6 +2,7 @@
 //! the group document (RFC 7643 §4.2 "members").
 
 use serde_json::Value;
+use std::collections::HashSet;
 
 use super::value::MAX_STRING_BYTES;
 use crate::core::error::{ScimError, ScimResult};
@@ -53,9 +54,11 @@ pub(crate) fn parse_members(value: &Value, label: &str) -> ScimResult<Vec<Member
         single => vec![(label.to_owned(), single)],
     };
     let mut out: Vec<Member> = Vec::with_capacity(items.len());
+    // A set, not a scan of `out`: an initial load of 50,000 members stays linear.
+    let mut seen: HashSet<String> = HashSet::with_capacity(items.len());
     for (item_label, item) in items {
         let member = parse_member(item, &item_label)?;
-        if !out.iter().any(|m| m.value == member.value) {
+        if seen.insert(member.value.clone()) {
             out.push(member);
         }
     }
@@ -169,5 +172,16 @@ mod tests {
             let got = parse_members(&input, "members").map_err(|e| e.detail);
             assert_eq!(got, want.map_err(str::to_owned), "{input}");
         }
+    }
+
+    #[test]
+    fn duplicate_ids_collapse_to_the_first_in_linear_time() {
+        let many: Vec<Value> = (0..50_000)
+            .map(|i| serde_json::json!({"value": format!("id-{}", i % 25_000)}))
+            .collect();
+        let members = parse_members(&Value::Array(many), "members").unwrap();
+        assert_eq!(members.len(), 25_000);
+        assert_eq!(members[0].value, "id-0");
+        assert_eq!(members[24_999].value, "id-24999");
     }
 }

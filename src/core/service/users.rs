@@ -17,9 +17,11 @@ use crate::core::store::users::{self, StoredUser, UpdateOutcome, UserColumns};
 use crate::core::store::{new_id, new_version};
 use serde_json::Value;
 
-/// How often a write that lost a race is retried before answering 409... never reached in
-/// practice: each retry re-reads the winner's version.
-const MAX_WRITE_ATTEMPTS: usize = 8;
+/// How often a write that lost a race is retried before answering 409. Every round of a race
+/// has a winner, so with N writers on one user the last one needs N attempts: the bound is the
+/// concurrency we promise to absorb (32 writers on one user, see tests/e2e/concurrency.rs).
+/// A retry costs one round trip, as the losing batch already read the winner's row.
+const MAX_WRITE_ATTEMPTS: usize = 64;
 
 pub(crate) fn render_user<D, K>(ctx: &Ctx<'_, D, K>, user: &StoredUser) -> Value {
     let mut extra = Vec::new();
@@ -140,8 +142,8 @@ async fn write<D: Database, K>(
 ) -> Result<HttpResponse, Failure> {
     let precondition = Precondition::from_request(ctx.request);
     let with_groups = ctx.wants(ResourceType::User, "groups");
+    let mut old = read(ctx, id, with_groups).await?;
     for _ in 0..MAX_WRITE_ATTEMPTS {
-        let old = read(ctx, id, with_groups).await?;
         precondition.check(old.version)?;
         let doc = change(&old.doc)?;
         let cols = UserColumns::from_doc(&doc)?;
@@ -155,9 +157,11 @@ async fn write<D: Database, K>(
                 &now,
                 old.version,
                 version,
+                with_groups,
             ))
             .await?;
-        let outcome = users::update_outcome(results.last().and_then(|r| r.rows.first()), version);
+        let current = results.last().and_then(|r| r.rows.first());
+        let outcome = users::update_outcome(current, version);
         match outcome {
             UpdateOutcome::Applied => {
                 let stored = StoredUser {
@@ -179,7 +183,12 @@ async fn write<D: Database, K>(
             UpdateOutcome::VersionConflict if precondition.is_conditional() => {
                 return Err(ScimError::precondition_failed().into())
             }
-            UpdateOutcome::VersionConflict => continue,
+            UpdateOutcome::VersionConflict => {
+                // Someone else wrote first: start again from what they wrote.
+                old = current
+                    .and_then(users::decode)
+                    .ok_or_else(|| not_found(id))?;
+            }
         }
     }
     Err(ScimError::new(

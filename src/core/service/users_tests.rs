@@ -244,3 +244,64 @@ fn invalid_bodies_are_scim_400s() {
         (400, Some("invalidSyntax"))
     );
 }
+
+#[test]
+fn a_lost_update_race_reports_the_winners_row_in_the_same_batch() {
+    use crate::core::db::Database;
+    use crate::core::store::users::{self, UpdateOutcome, UserColumns};
+    let app = TestApp::new();
+    let id = app.create_user("racer");
+    let winner = app.patch(
+        &format!("/Users/{id}"),
+        &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": "title", "value": "Winner"}]}),
+    );
+    assert_eq!(winner.status, 200);
+    let winner = winner.json();
+    // A writer that read the version before the winner's write.
+    let stale_doc = json!({"userName": "racer", "nickName": "Loser"});
+    let cols = UserColumns::from_doc(&stale_doc).unwrap();
+    let statements = users::update(
+        &app.org,
+        &id,
+        &cols,
+        "2026-11-28T13:45:01.000Z",
+        -7,
+        42,
+        true,
+    );
+    let results = crate::core::testing::block_on(app.db.batch(statements)).unwrap();
+    let row = results.last().and_then(|r| r.rows.first());
+    assert_eq!(
+        users::update_outcome(row, 42),
+        UpdateOutcome::VersionConflict
+    );
+    let current = users::decode(row.unwrap()).expect("the current row");
+    assert_eq!(current.doc["title"], "Winner");
+    assert!(current.doc.get("nickName").is_none());
+    assert_eq!(
+        crate::core::store::etag(current.version),
+        winner["meta"]["version"].as_str().unwrap()
+    );
+    assert_eq!(current.groups, Some(Vec::new()));
+}
+
+#[test]
+fn update_of_a_deleted_user_reports_gone() {
+    use crate::core::db::Database;
+    use crate::core::store::users::{self, UpdateOutcome, UserColumns};
+    let app = TestApp::new();
+    let cols = UserColumns::from_doc(&json!({"userName": "ghost"})).unwrap();
+    let statements = users::update(
+        &app.org,
+        "nope",
+        &cols,
+        "2026-11-28T13:45:01.000Z",
+        1,
+        2,
+        false,
+    );
+    let results = crate::core::testing::block_on(app.db.batch(statements)).unwrap();
+    let row = results.last().and_then(|r| r.rows.first());
+    assert_eq!(users::update_outcome(row, 2), UpdateOutcome::Gone);
+}

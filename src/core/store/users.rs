@@ -160,7 +160,9 @@ pub enum UpdateOutcome {
 /// Replacing a user's document, conditional on the version that was read (optimistic
 /// concurrency: a writer that read version N never overwrites N+1). The email rows are
 /// rewritten only if this very UPDATE applied (guarded on the new random version). The last
-/// statement reports the outcome; see `update_outcome`.
+/// statement reports the outcome (see `update_outcome`) together with the row as it now
+/// stands (decodable with `decode`, with `groups` when `with_groups`), so a writer that lost
+/// a race retries from the winner's state without another round trip.
 pub fn update(
     org: &str,
     id: &str,
@@ -168,7 +170,13 @@ pub fn update(
     now: &str,
     read_version: i64,
     new_version: i64,
+    with_groups: bool,
 ) -> Vec<Statement> {
+    let groups = if with_groups {
+        format!(", {USER_GROUPS_COLUMN}")
+    } else {
+        String::new()
+    };
     vec![
         Statement::new(
             "UPDATE OR IGNORE users SET user_name = ?3, user_name_ci = ?4, external_id = ?5, display_name = ?6, \
@@ -196,8 +204,11 @@ pub fn update(
         ),
         insert_emails(org, id, cols, new_version),
         Statement::new(
-            "SELECT (SELECT version FROM users WHERE org = ?1 AND id = ?2) AS version, \
-             (SELECT id FROM users WHERE org = ?1 AND user_name_ci = ?3 AND id <> ?2) AS holder",
+            format!(
+                "SELECT {USER_COLUMNS}{groups}, \
+                 (SELECT id FROM users WHERE org = ?1 AND user_name_ci = ?3 AND id <> ?2) AS holder \
+                 FROM (SELECT 1) LEFT JOIN users r ON r.org = ?1 AND r.id = ?2"
+            ),
             vec![org.into(), id.into(), cols.user_name.to_lowercase().into()],
         ),
     ]

@@ -5,6 +5,9 @@ use worker::KvStore;
 
 pub(crate) struct Kv(pub KvStore);
 
+/// The shortest edge cache time KV allows for a read (see `get`).
+const KV_CACHE_TTL_SECONDS: u64 = 30;
+
 fn kv_error(e: impl std::fmt::Display) -> KvError {
     KvError {
         message: e.to_string(),
@@ -13,9 +16,16 @@ fn kv_error(e: impl std::fmt::Display) -> KvError {
 
 impl KeyValue for Kv {
     async fn get(&self, key: &str) -> Result<Option<String>, KvError> {
-        // KV's minimum edge cache TTL (30 s) bounds how long a revoked or rotated token can
-        // still be read at a location that had it cached.
-        self.0.get(key).cache_ttl(30).text().await.map_err(kv_error)
+        // `cacheTtl` is how long a location keeps a read, so it bounds how long a revoked or
+        // rotated token can still be accepted there. 30 s is KV's minimum since 2026-01-30
+        // (Cloudflare changelog "Reduced minimum cache TTL for Workers KV to 30 seconds"; it
+        // was 60 s, the default, and the worker 0.8 doc comment still says 60).
+        self.0
+            .get(key)
+            .cache_ttl(KV_CACHE_TTL_SECONDS)
+            .text()
+            .await
+            .map_err(kv_error)
     }
 
     async fn put(&self, key: &str, value: &str) -> Result<(), KvError> {

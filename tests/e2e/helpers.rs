@@ -361,3 +361,18 @@ pub fn sorted(ids: &[&str]) -> Vec<String> {
     v.sort();
     v
 }
+
+/// An admin API request (`/admin/orgs/{path}`) with the suite's ADMIN_SECRET.
+pub fn admin(method: &str, path: &str, body: Option<&str>) -> Reply {
+    let auth = format!("Bearer {}", admin_secret());
+    let mut headers = vec![("authorization", auth.as_str())];
+    if body.is_some() {
+        headers.push(("content-type", "application/json"));
+    }
+    send(
+        method,
+        &format!("{}/admin/orgs/{path}", base_url()),
+        &headers,
+        body,
+    )
+}

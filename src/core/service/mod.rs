@@ -2,6 +2,7 @@
 //! storage failures — into a SCIM response. The Workers glue calls `handle` and only converts
 //! types; native tests call it with SQLite and an in-memory KV.
 
+mod admin;
 mod context;
 mod discovery;
 mod groups;
@@ -40,7 +41,15 @@ where
     let (result, org) = match routed {
         Route::Health => (Ok(HttpResponse::json(200, &json!({"status": "ok"}))), None),
         Route::NotFound | Route::InvalidOrg => (Err(not_found_path().into()), None),
-        Route::Admin { .. } => (Err(not_found_path().into()), None),
+        // Without a configured secret the admin API does not exist: the answer is exactly
+        // that of an unknown path (no log org, no extra headers).
+        Route::Admin { org, rest } => match admin_secret(runtime) {
+            None => (Err(not_found_path().into()), None),
+            Some(secret) => (
+                admin::handle(&ctx, secret, org.as_ref(), &rest).await,
+                org.map(|o| o.to_string()),
+            ),
+        },
         Route::Scim { org, endpoint } => {
             let org_name = org.to_string();
             let result = async {
@@ -157,6 +166,15 @@ fn method_not_allowed(method: Method) -> Failure {
     .into()
 }
 
+/// The configured admin secret; blank (or whitespace) counts as none. Surrounding whitespace is
+/// ignored, as a secret pasted with a trailing newline is a common slip.
+fn admin_secret<'a, D, K>(runtime: &Runtime<'a, D, K>) -> Option<&'a str> {
+    runtime
+        .admin_secret
+        .map(str::trim)
+        .filter(|secret| !secret.is_empty())
+}
+
 fn not_found_path() -> ScimError {
     ScimError::not_found("No such endpoint. SCIM endpoints live under /scim/v2/{org}/.")
 }
@@ -166,7 +184,11 @@ fn route_name(route: &Route) -> &'static str {
         Route::Health => "health",
         Route::InvalidOrg => "invalid-org",
         Route::NotFound => "not-found",
-        Route::Admin { .. } => "admin",
+        Route::Admin { rest, .. } => match rest.first().map(String::as_str) {
+            None => "admin/orgs/{org}",
+            Some("token") => "admin/orgs/{org}/token",
+            Some(_) => "admin/unknown",
+        },
         Route::Scim { endpoint, .. } => match endpoint {
             ScimEndpoint::ServiceProviderConfig => "ServiceProviderConfig",
             ScimEndpoint::ResourceTypes | ScimEndpoint::ResourceTypeByName(_) => "ResourceTypes",
@@ -188,6 +210,8 @@ fn route_name(route: &Route) -> &'static str {
     }
 }
 
+#[cfg(test)]
+mod admin_tests;
 #[cfg(test)]
 mod groups_tests;
 #[cfg(test)]

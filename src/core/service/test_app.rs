@@ -1,7 +1,7 @@
 //! A native test harness for the whole service: SQLite with `schema.sql`, in-memory KV, a
 //! seeded org and token. Requests go through `handle` exactly as the Workers glue sends them.
 
-use super::{handle, Runtime};
+use super::{handle, RequestLog, Runtime};
 use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::kv::KeyValue;
 use crate::core::testing::{block_on, MemoryKv, SqliteDb};
@@ -14,11 +14,17 @@ pub(crate) struct TestApp {
     pub org: String,
     pub token: String,
     pub now_ms: u64,
+    /// The deployment's `ADMIN_SECRET`: `Some(ADMIN_SECRET)` unless `without_admin_secret`.
+    pub admin_secret: Option<&'static str>,
 }
+
+/// The admin secret native tests configure.
+pub(crate) const ADMIN_SECRET: &str = "operator-secret";
 
 pub(crate) struct Reply {
     pub status: u16,
     pub response: HttpResponse,
+    pub log: RequestLog,
 }
 
 impl Reply {
@@ -44,6 +50,7 @@ impl TestApp {
             org: "acme".into(),
             token: String::new(),
             now_ms: 1_795_873_500_000,
+            admin_secret: Some(ADMIN_SECRET),
         };
         app.with_org("acme")
     }
@@ -56,6 +63,34 @@ impl TestApp {
         self.org = org.to_owned();
         self.token = token.expose().to_owned();
         self
+    }
+
+    /// A deployment with no `ADMIN_SECRET` configured (admin API off).
+    pub fn without_admin_secret(mut self) -> TestApp {
+        self.admin_secret = None;
+        self
+    }
+
+    /// An admin API request with the configured secret. `path` is below `/admin/orgs/`.
+    pub fn admin(&self, method: Method, path: &str, body: Option<&str>) -> Reply {
+        let auth = format!("Bearer {ADMIN_SECRET}");
+        self.raw(
+            method,
+            &format!("/admin/orgs/{path}"),
+            vec![("authorization", auth.as_str())],
+            body,
+        )
+    }
+
+    /// A SCIM request to `org` with an explicit bearer token.
+    pub fn scim_as(&self, org: &str, token: &str, method: Method, path: &str) -> Reply {
+        let auth = format!("Bearer {token}");
+        self.raw(
+            method,
+            &format!("/scim/v2/{org}{path}"),
+            vec![("authorization", auth.as_str())],
+            None,
+        )
     }
 
     pub fn raw(
@@ -81,12 +116,13 @@ impl TestApp {
             db: &self.db,
             kv: &self.kv,
             now_ms: self.now_ms,
-            admin_secret: Some("operator-secret"),
+            admin_secret: self.admin_secret,
         };
         let outcome = block_on(handle(&request, &runtime));
         Reply {
             status: outcome.response.status,
             response: outcome.response,
+            log: outcome.log,
         }
     }
 

@@ -52,6 +52,7 @@ fn same_user_name_in_two_orgs_is_fine() {
         org: String::new(),
         token: String::new(),
         now_ms: app.now_ms,
+        admin_secret: app.admin_secret,
     }
     .with_org("globex");
     other.create_user("bob");
@@ -80,6 +81,7 @@ fn another_orgs_id_is_404() {
         org: String::new(),
         token: String::new(),
         now_ms: app.now_ms,
+        admin_secret: app.admin_secret,
     }
     .with_org("globex");
     assert_eq!(other.get(&format!("/Users/{id}")).status, 404);

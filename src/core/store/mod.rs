@@ -4,6 +4,7 @@
 //! `Database::batch`, one round trip per batch.
 
 pub mod groups;
+pub mod purge;
 pub mod rows;
 pub mod users;
 

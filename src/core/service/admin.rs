@@ -1,0 +1,349 @@
+//! The operator API under `/admin/orgs/{org}`: create, inspect, rotate and revoke an org's
+//! SCIM token, and delete an org with all of its data. It is not SCIM, but it answers errors
+//! with SCIM error bodies so that one error shape serves the whole service.
+//!
+//! Authentication is `Authorization: Bearer <ADMIN_SECRET>`. The service hands this module the
+//! secret only when one is configured; without it every admin path answers exactly as an
+//! unknown path does (see `service::handle`), so a deployment without a secret shows no sign of
+//! the API. With a secret, a missing or wrong one is a 401. The secret is never logged, and
+//! neither is a token: the log gets the org and what was done.
+
+use super::context::{Ctx, Failure};
+use crate::core::auth::{bearer_token, AuthFailure};
+use crate::core::clock::format_timestamp;
+use crate::core::db::Database;
+use crate::core::error::ScimError;
+use crate::core::http::{HttpRequest, HttpResponse, Method};
+use crate::core::kv::KeyValue;
+use crate::core::org::OrgName;
+use crate::core::store::purge::{any_left, OrgTable};
+use crate::core::token::{kv_key, GraceToken, NewToken, TokenRecord};
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// Longest rotation grace period: one day is enough to paste a new token into every IdP that
+/// uses the old one, and short enough that a leaked token cannot be kept alive by rotating.
+pub(crate) const MAX_GRACE_SECONDS: u64 = 86_400;
+
+/// The only admin request with a body is `{"graceSeconds": N}`; anything near this size is a
+/// mistake.
+const MAX_ADMIN_BODY_BYTES: usize = 1024;
+
+/// How an org deletion is cut up. Each statement deletes at most `chunk` rows, and one request
+/// runs at most `max_rounds` batches of (at most) four statements plus one final check.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PurgeLimits {
+    pub chunk: usize,
+    pub max_rounds: usize,
+}
+
+/// 10 rounds × 4 statements + 1 check = 41 D1 queries, inside the Workers Free limit of 50
+/// queries per invocation; 5,000-row deletes stay far below D1's 30 s statement limit. One
+/// request removes up to 50,000 rows per table; a larger org answers `"complete": false` and
+/// the operator repeats the DELETE.
+pub(crate) const PURGE_LIMITS: PurgeLimits = PurgeLimits {
+    chunk: 5_000,
+    max_rounds: 10,
+};
+
+/// Entry point for an authorised-or-not admin request when a secret is configured.
+pub(crate) async fn handle<D: Database, K: KeyValue>(
+    ctx: &Ctx<'_, D, K>,
+    secret: &str,
+    org: Option<&OrgName>,
+    rest: &[String],
+) -> Result<HttpResponse, Failure> {
+    if let Err(why) = check_secret(secret, ctx.request.header("authorization")) {
+        ctx.note(format!("admin auth: {why:?}"));
+        return Ok(unauthorized());
+    }
+    let method = ctx.request.method;
+    let Some(org) = org else {
+        return Err(no_such_endpoint());
+    };
+    let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+    match (rest.as_slice(), method) {
+        ([], Method::Delete) => delete_org(ctx, org, PURGE_LIMITS).await,
+        ([], _) => Ok(method_not_allowed(method, "DELETE")),
+        (["token"], Method::Post) => create_token(ctx, org).await,
+        (["token"], Method::Get) => token_metadata(ctx, org).await,
+        (["token"], Method::Delete) => revoke_token(ctx, org).await,
+        (["token"], _) => Ok(method_not_allowed(method, "GET, POST, DELETE")),
+        _ => Err(no_such_endpoint()),
+    }
+}
+
+/// Compares the presented secret with the configured one in constant time. Both are hashed
+/// first so the comparison also takes the same time whatever their lengths.
+fn check_secret(secret: &str, authorization: Option<&str>) -> Result<(), AuthFailure> {
+    let presented = bearer_token(authorization)?;
+    let presented = Sha256::digest(presented.as_bytes());
+    let expected = Sha256::digest(secret.as_bytes());
+    if bool::from(presented.ct_eq(&expected)) {
+        Ok(())
+    } else {
+        Err(AuthFailure::WrongToken)
+    }
+}
+
+fn unauthorized() -> HttpResponse {
+    let error = ScimError::new(
+        401,
+        None,
+        "Authentication failed: the admin API needs the header Authorization: Bearer <ADMIN_SECRET>.",
+    );
+    // RFC 6750 §3; a realm of its own, so it is never mistaken for a tenant's 401.
+    HttpResponse::json(401, &error.to_json())
+        .with_header("www-authenticate", "Bearer realm=\"scim-edge-admin\"")
+}
+
+fn no_such_endpoint() -> Failure {
+    ScimError::not_found(
+        "No such admin endpoint. Admin routes are /admin/orgs/{org} and /admin/orgs/{org}/token.",
+    )
+    .into()
+}
+
+fn method_not_allowed(method: Method, allow: &str) -> HttpResponse {
+    let error = ScimError::method_not_allowed(format!(
+        "Method {} is not allowed on this endpoint; allowed: {allow}.",
+        method.as_str()
+    ));
+    HttpResponse::error(&error).with_header("allow", allow)
+}
+
+/// A successful admin answer: plain JSON (this is not a SCIM resource), never cached, since it
+/// may carry a token.
+fn ok_json(status: u16, body: Value) -> HttpResponse {
+    HttpResponse {
+        status,
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            ("cache-control".into(), "no-store".into()),
+        ],
+        body: Some(body.to_string()),
+    }
+}
+
+/// The optional body of `POST .../token`. No body (or an empty one) means no grace. The media
+/// type is not checked: `curl -d` labels JSON as a form, and nothing here is ambiguous.
+fn grace_seconds(request: &HttpRequest) -> Result<u64, ScimError> {
+    if request.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(0);
+    }
+    if request.body.len() > MAX_ADMIN_BODY_BYTES {
+        return Err(ScimError::payload_too_large(MAX_ADMIN_BODY_BYTES));
+    }
+    let text = std::str::from_utf8(&request.body)
+        .map_err(|_| ScimError::invalid_syntax("The request body is not valid UTF-8."))?;
+    let Value::Object(body) = crate::core::json::parse_strict(text)? else {
+        return Err(ScimError::invalid_syntax(
+            "The request body must be a JSON object such as {\"graceSeconds\": 3600}.",
+        ));
+    };
+    if let Some(unknown) = body.keys().find(|k| k.as_str() != "graceSeconds") {
+        return Err(ScimError::invalid_value(format!(
+            "Unknown member '{unknown}': the only member of this body is graceSeconds."
+        )));
+    }
+    match body.get("graceSeconds") {
+        None => Ok(0),
+        Some(value) => value
+            .as_u64()
+            .filter(|n| *n <= MAX_GRACE_SECONDS)
+            .ok_or_else(|| {
+                ScimError::invalid_value(format!(
+                    "graceSeconds must be a whole number of seconds from 0 to {MAX_GRACE_SECONDS}."
+                ))
+            }),
+    }
+}
+
+/// The org's token record; `Err` when KV holds something that is not one.
+async fn read_record<D, K: KeyValue>(
+    ctx: &Ctx<'_, D, K>,
+    org: &OrgName,
+) -> Result<Option<Result<TokenRecord, ()>>, Failure> {
+    let raw = ctx.runtime.kv.get(&kv_key(org.as_str())).await?;
+    Ok(raw.map(|raw| serde_json::from_str::<TokenRecord>(&raw).map_err(|_| ())))
+}
+
+/// `org`, `created`, `last4` and, while the previous token is still accepted, `graceExpires`.
+fn metadata(org: &OrgName, record: &TokenRecord, now_ms: u64, token: Option<&str>) -> Value {
+    let mut body = Map::new();
+    body.insert("org".into(), Value::from(org.as_str()));
+    if let Some(token) = token {
+        body.insert("token".into(), Value::from(token));
+    }
+    body.insert("created".into(), Value::from(record.created.as_str()));
+    body.insert("last4".into(), Value::from(record.last4.as_str()));
+    if let Some(previous) = record.previous.as_ref().filter(|p| now_ms < p.expires_ms) {
+        body.insert(
+            "graceExpires".into(),
+            Value::from(format_timestamp(previous.expires_ms)),
+        );
+    }
+    Value::Object(body)
+}
+
+/// `POST /admin/orgs/{org}/token`: a new token, shown once. The org's current token stops
+/// working at once, or keeps working for `graceSeconds` as the record's `previous`. Only the
+/// token being replaced gets a grace period: one that was itself in grace stops at once.
+async fn create_token<D, K: KeyValue>(
+    ctx: &Ctx<'_, D, K>,
+    org: &OrgName,
+) -> Result<HttpResponse, Failure> {
+    let grace = grace_seconds(ctx.request)?;
+    let now = ctx.now_ms();
+    let current = match read_record(ctx, org).await? {
+        Some(Ok(record)) => Some(record),
+        Some(Err(())) => {
+            ctx.note("admin: replacing an unreadable token record".into());
+            None
+        }
+        None => None,
+    };
+    let token = NewToken::generate().map_err(|e| Failure::Internal(format!("getrandom: {e}")))?;
+    let mut record = token.record(&format_timestamp(now));
+    if let Some(current) = current.as_ref().filter(|_| grace > 0) {
+        record.previous = Some(GraceToken {
+            sha256: current.sha256.clone(),
+            expires_ms: now + grace * 1000,
+        });
+    }
+    let stored = serde_json::to_string(&record)
+        .map_err(|e| Failure::Internal(format!("token record: {e}")))?;
+    ctx.runtime.kv.put(&kv_key(org.as_str()), &stored).await?;
+    ctx.note(format!(
+        "admin: new token for {org} (replaced: {}, grace: {}s)",
+        current.is_some(),
+        if record.previous.is_some() { grace } else { 0 }
+    ));
+    Ok(ok_json(
+        201,
+        metadata(org, &record, now, Some(token.expose())),
+    ))
+}
+
+/// `GET /admin/orgs/{org}/token`: metadata only; the token itself is never stored.
+async fn token_metadata<D, K: KeyValue>(
+    ctx: &Ctx<'_, D, K>,
+    org: &OrgName,
+) -> Result<HttpResponse, Failure> {
+    match read_record(ctx, org).await? {
+        Some(Ok(record)) => Ok(ok_json(200, metadata(org, &record, ctx.now_ms(), None))),
+        Some(Err(())) => Err(Failure::Internal(format!(
+            "the token record of {org} is unreadable; POST a new token to replace it"
+        ))),
+        None => Err(ScimError::not_found(format!("Org {org} has no SCIM token.")).into()),
+    }
+}
+
+/// `DELETE /admin/orgs/{org}/token`: the org's token (and any token in grace) stops working.
+/// Idempotent: 204 whether or not there was one.
+async fn revoke_token<D, K: KeyValue>(
+    ctx: &Ctx<'_, D, K>,
+    org: &OrgName,
+) -> Result<HttpResponse, Failure> {
+    ctx.runtime.kv.delete(&kv_key(org.as_str())).await?;
+    ctx.note(format!("admin: token of {org} revoked"));
+    Ok(HttpResponse {
+        status: 204,
+        headers: vec![("cache-control".into(), "no-store".into())],
+        body: None,
+    })
+}
+
+/// Rows removed per table by one org deletion.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Removed {
+    pub users: u64,
+    pub user_emails: u64,
+    pub groups: u64,
+    pub group_members: u64,
+}
+
+impl Removed {
+    fn add(&mut self, table: OrgTable, n: u64) {
+        let slot = match table {
+            OrgTable::Users => &mut self.users,
+            OrgTable::UserEmails => &mut self.user_emails,
+            OrgTable::Groups => &mut self.groups,
+            OrgTable::GroupMembers => &mut self.group_members,
+        };
+        *slot += n;
+    }
+}
+
+/// Deletes the org's rows chunk by chunk. Returns what went and whether nothing of the org is
+/// left (false when `max_rounds` ran out first, or when rows were written meanwhile).
+pub(crate) async fn purge_org<D: Database, K>(
+    ctx: &Ctx<'_, D, K>,
+    org: &str,
+    limits: PurgeLimits,
+) -> Result<(Removed, bool), Failure> {
+    let mut removed = Removed::default();
+    let mut pending: Vec<OrgTable> = OrgTable::ALL.to_vec();
+    for _ in 0..limits.max_rounds {
+        if pending.is_empty() {
+            break;
+        }
+        let statements = pending
+            .iter()
+            .map(|t| t.delete_chunk(org, limits.chunk))
+            .collect();
+        let results = ctx.batch(statements).await?;
+        let mut still = Vec::new();
+        for (table, result) in pending.iter().zip(&results) {
+            removed.add(*table, result.changes);
+            // A full chunk may have more behind it; a short one emptied the table.
+            if result.changes >= limits.chunk as u64 {
+                still.push(*table);
+            }
+        }
+        pending = still;
+    }
+    let check = ctx.batch(vec![any_left(org)]).await?;
+    let left = check
+        .first()
+        .and_then(|r| r.rows.first())
+        .and_then(|row| row.get("remaining"))
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    Ok((removed, left == 0))
+}
+
+/// `DELETE /admin/orgs/{org}`: revokes the token first (so the IdP is refused from now on,
+/// within KV's propagation delay), then deletes every user, email, group and membership row of
+/// the org. Idempotent: deleting a deleted (or never created) org answers zeros.
+pub(crate) async fn delete_org<D: Database, K: KeyValue>(
+    ctx: &Ctx<'_, D, K>,
+    org: &OrgName,
+    limits: PurgeLimits,
+) -> Result<HttpResponse, Failure> {
+    let key = kv_key(org.as_str());
+    let had_token = ctx.runtime.kv.get(&key).await?.is_some();
+    if had_token {
+        ctx.runtime.kv.delete(&key).await?;
+    }
+    let (removed, complete) = purge_org(ctx, org.as_str(), limits).await?;
+    ctx.note(format!(
+        "admin: org {org} deleted (token: {had_token}, users: {}, groups: {}, complete: {complete})",
+        removed.users, removed.groups
+    ));
+    Ok(ok_json(
+        200,
+        json!({
+            "org": org.as_str(),
+            "tokenRevoked": had_token,
+            "deleted": {
+                "users": removed.users,
+                "userEmails": removed.user_emails,
+                "groups": removed.groups,
+                "groupMembers": removed.group_members,
+            },
+            "complete": complete,
+        }),
+    ))
+}

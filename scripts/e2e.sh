@@ -25,10 +25,14 @@ cargo build --quiet --release --bin scim-token
 target/release/scim-token seed "$state/kv.json" "${E2E_ORGS:-400}" e2e- > "$state/tokens.json"
 wrangler kv bulk put "$state/kv.json" --binding TOKENS --local --persist-to "$state" >/dev/null
 
+# The worker is already built: run wrangler from a copy of wrangler.toml without the [build]
+# command, so nothing is rebuilt and no edit under src/ restarts the worker mid-suite.
+sed -e '/^\[build\]/,/^$/d' -e "s|^main = \"|main = \"$PWD/|" wrangler.toml > "$state/wrangler.toml"
+
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # setsid gives wrangler its own process group so cleanup stops workerd too.
-setsid "$PWD/node_modules/.bin/wrangler" dev --ip 127.0.0.1 --port "$port" --persist-to "$state" \
-  --env-file "$state/.dev.vars" --log-level warn >"$state/wrangler.log" 2>&1 &
+setsid "$PWD/node_modules/.bin/wrangler" dev --config "$state/wrangler.toml" --ip 127.0.0.1 --port "$port" --persist-to "$state" \
+  --env-file "$state/.dev.vars" --log-level log >"$state/wrangler.log" 2>&1 &
 wrangler_pid=$!
 
 base="http://127.0.0.1:$port"

@@ -2,7 +2,8 @@
 //! row by row; reading a group without `members` never touches the membership table.
 
 use super::context::{Ctx, Failure};
-use super::resource_meta::{not_modified, not_modified_response, render, MetaParts, Precondition};
+use super::group_output::{group_body, group_response};
+use super::resource_meta::{not_modified, not_modified_response, Precondition};
 use crate::core::clock::format_timestamp;
 use crate::core::db::{Database, Row, Statement};
 use crate::core::error::ScimError;
@@ -15,7 +16,10 @@ use crate::core::store::users::UpdateOutcome;
 use crate::core::store::{etag, new_id, new_version, rows};
 use serde_json::Value;
 
-const MAX_WRITE_ATTEMPTS: usize = 8;
+/// How often a group write that lost a race is retried (see `users::MAX_WRITE_ATTEMPTS`). Only
+/// writes that change `displayName`/`externalId` or carry `If-Match` can lose one: membership
+/// changes alone commute and never conflict.
+const MAX_WRITE_ATTEMPTS: usize = 64;
 
 fn not_found(id: &str) -> Failure {
     ScimError::not_found(format!("Group {id} not found.")).into()
@@ -23,134 +27,6 @@ fn not_found(id: &str) -> Failure {
 
 fn taken(name: &str) -> Failure {
     ScimError::uniqueness(format!("Group with displayName {name} already exists.")).into()
-}
-
-/// The `members` JSON array, written straight from the rows (a 50,000-member group never
-/// becomes 50,000 `Value` objects).
-fn members_json<D, K>(ctx: &Ctx<'_, D, K>, rows: &[Row]) -> String {
-    let mut out = String::with_capacity(rows.len() * 120 + 2);
-    out.push('[');
-    let base = ctx.base_url();
-    for (i, row) in rows.iter().enumerate() {
-        let (Some(value), Some(kind)) = (rows::text(row, "value"), rows::text(row, "type")) else {
-            continue;
-        };
-        if i > 0 {
-            out.push(',');
-        }
-        let endpoint = if kind == "Group" { "Groups" } else { "Users" };
-        let mut member = serde_json::Map::new();
-        member.insert("value".into(), Value::from(value.as_str()));
-        member.insert(
-            "$ref".into(),
-            Value::from(format!("{base}/{endpoint}/{value}")),
-        );
-        member.insert("type".into(), Value::from(kind));
-        if let Some(display) = rows::text(row, "display") {
-            member.insert("display".into(), Value::from(display));
-        }
-        out.push_str(&Value::Object(member).to_string());
-    }
-    out.push(']');
-    out
-}
-
-/// The correlated sub-select giving a group's members as a JSON array (for list pages).
-pub(crate) const GROUP_MEMBERS_COLUMN: &str =
-    "(SELECT json_group_array(json_object('value', m.member_id, 'type', m.member_type, \
-     'display', COALESCE(u.display_name, u.user_name, g.display_name))) FROM group_members m \
-     LEFT JOIN users u ON m.member_type = 'User' AND u.org = m.org AND u.id = m.member_id \
-     LEFT JOIN groups g ON m.member_type = 'Group' AND g.org = m.org AND g.id = m.member_id \
-     WHERE m.org = r.org AND m.group_id = r.id) AS members";
-
-/// A group as output, before projection and without `members`.
-pub(crate) fn render_group<D, K>(ctx: &Ctx<'_, D, K>, group: &StoredGroup) -> Value {
-    let parts = MetaParts {
-        id: &group.id,
-        created: &group.created,
-        last_modified: &group.last_modified,
-        version: group.version,
-    };
-    render(ctx, ResourceType::Group, &group.doc, &parts, Vec::new())
-}
-
-/// Adds `$ref` to member objects read from SQL and drops null `display` values.
-pub(crate) fn with_refs<D, K>(ctx: &Ctx<'_, D, K>, members: Value) -> Value {
-    let base = ctx.base_url();
-    let Value::Array(items) = members else {
-        return Value::Array(Vec::new());
-    };
-    let items = items
-        .into_iter()
-        .map(|mut item| {
-            if let Value::Object(map) = &mut item {
-                if map.get("display").is_some_and(Value::is_null) {
-                    map.remove("display");
-                }
-                let endpoint = if map.get("type").and_then(Value::as_str) == Some("Group") {
-                    "Groups"
-                } else {
-                    "Users"
-                };
-                if let Some(id) = map.get("value").and_then(Value::as_str).map(str::to_owned) {
-                    map.insert(
-                        "$ref".into(),
-                        Value::from(format!("{base}/{endpoint}/{id}")),
-                    );
-                }
-            }
-            item
-        })
-        .collect();
-    Value::Array(items)
-}
-
-/// Renders a group, projected, with `members` spliced in as raw JSON when it was read.
-fn group_body<D, K>(
-    ctx: &Ctx<'_, D, K>,
-    group: &StoredGroup,
-    members: Option<&[Row]>,
-) -> Result<String, Failure> {
-    let parts = MetaParts {
-        id: &group.id,
-        created: &group.created,
-        last_modified: &group.last_modified,
-        version: group.version,
-    };
-    let projected = ctx.project(
-        ResourceType::Group,
-        render(ctx, ResourceType::Group, &group.doc, &parts, Vec::new()),
-    )?;
-    let mut body = projected.to_string();
-    if let Some(rows) = members {
-        if body.ends_with('}') {
-            body.pop();
-            body.push_str(if body.len() > 1 {
-                ",\"members\":"
-            } else {
-                "\"members\":"
-            });
-            body.push_str(&members_json(ctx, rows));
-            body.push('}');
-        }
-    }
-    Ok(body)
-}
-
-fn group_response(status: u16, body: String, version: i64, location: Option<&str>) -> HttpResponse {
-    let mut response = HttpResponse {
-        status,
-        headers: vec![(
-            "content-type".into(),
-            crate::core::http::SCIM_CONTENT_TYPE.into(),
-        )],
-        body: Some(body),
-    }
-    .with_header("etag", etag(version));
-    if let Some(location) = location {
-        response = response.with_header("location", location);
-    }
-    response
 }
 
 /// The statements that find member problems before a write: ids that are not in the org, and

@@ -4,7 +4,7 @@
 //! no match is 200 with `totalResults: 0`.
 
 use super::context::{Ctx, Failure};
-use super::groups::GROUP_MEMBERS_COLUMN;
+use super::group_output::{render_group, with_refs, GROUP_MEMBERS_COLUMN};
 use crate::core::db::{Database, Row};
 use crate::core::error::ScimError;
 use crate::core::http::HttpResponse;
@@ -161,9 +161,9 @@ fn render_row<D, K>(ctx: &Ctx<'_, D, K>, rt: ResourceType, row: &Row) -> Result<
         }
         ResourceType::Group => {
             let group = groups::decode(row).ok_or_else(broken)?;
-            let mut value = super::groups::render_group(ctx, &group);
+            let mut value = render_group(ctx, &group);
             if let (Some(members), Value::Object(map)) = (rows::json(row, "members"), &mut value) {
-                map.insert("members".into(), super::groups::with_refs(ctx, members));
+                map.insert("members".into(), with_refs(ctx, members));
             }
             value
         }

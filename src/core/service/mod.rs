@@ -5,6 +5,7 @@
 mod admin;
 mod context;
 mod discovery;
+mod group_output;
 mod groups;
 mod list;
 mod resource_meta;

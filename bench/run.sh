@@ -52,6 +52,7 @@ fi
 phase "criterion micro-benchmarks (benches/core.rs)"
 if [ "$quick" = 1 ]; then crit=(--warm-up-time 0.5 --measurement-time 1 --sample-size 20)
 else crit=(--warm-up-time 1 --measurement-time 3); fi
+rm -rf "$CARGO_TARGET_DIR/criterion"
 cargo bench --quiet --bench core -- "${crit[@]}" >"$state/criterion.log" 2>&1 || {
   cat "$state/criterion.log" >&2; exit 1; }
 
@@ -67,18 +68,23 @@ wrangler d1 execute DB --local --persist-to "$edge_state" --file "$state/seed-1k
 wrangler d1 execute DB --local --persist-to "$edge_state" --file "$state/seed-100k.sql" >/dev/null
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-edge_port=$(free_port); floor_port=$(free_port); peer_port=$(free_port)
-while [ "$floor_port" = "$edge_port" ]; do floor_port=$(free_port); done
-while [ "$peer_port" = "$edge_port" ] || [ "$peer_port" = "$floor_port" ]; do peer_port=$(free_port); done
+# Five distinct free ports: each wrangler dev also opens an inspector port (default 9229,
+# which another wrangler on the machine may hold).
+ports=()
+while [ "${#ports[@]}" -lt 5 ]; do
+  p=$(free_port)
+  [[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p")
+done
+edge_port=${ports[0]}; floor_port=${ports[1]}; peer_port=${ports[2]}
 peer_token="bench-peer-$(date +%s%N)"
 
 phase "starting scim-edge :$edge_port, floor :$floor_port, scim2-server :$peer_port"
 # setsid: each server gets its own process group, so cleanup stops workerd too.
 setsid "$root/node_modules/.bin/wrangler" dev --ip 127.0.0.1 --port "$edge_port" \
-  --persist-to "$edge_state" --log-level warn >"$state/edge.log" 2>&1 &
+  --inspector-port "${ports[3]}" --persist-to "$edge_state" --log-level warn >"$state/edge.log" 2>&1 &
 pids+=($!)
 (cd bench/floor && exec setsid "$root/node_modules/.bin/wrangler" dev --ip 127.0.0.1 --port "$floor_port" \
-  --persist-to "$floor_state" --log-level warn) >"$state/floor.log" 2>&1 &
+  --inspector-port "${ports[4]}" --persist-to "$floor_state" --log-level warn) >"$state/floor.log" 2>&1 &
 pids+=($!)
 peer_status="running"
 setsid "$venv/bin/scim2-server" --hostname 127.0.0.1 --port "$peer_port" \

@@ -9,6 +9,7 @@
 //!            "sync_org": "...", "scale": [{"org": "...", "users": 1000, "workload": "scale_1k"}, ...]},
 //!   "floor": "http://127.0.0.1:P2/", "peer": {"base": "http://127.0.0.1:P3/v2", "token": "..."} | null}`
 
+mod breakdown;
 mod client;
 mod rng;
 mod run;
@@ -111,6 +112,11 @@ async fn run(cfg: Value) -> Result<(), String> {
     let population = sync::run(&ctx, &scim, &floor, sz.sync_users, sz.sync_groups, sz.sync_rounds).await;
     for (kind, users) in &population {
         notes.push(format!("{}: {} users provisioned by the sync", kind.name(), users.len()));
+    }
+
+    if let Some((id, _)) = population.get(&Kind::Edge).and_then(|u| u.first()) {
+        say("breakdown: health, auth (KV), get by id (KV + D1) vs floor");
+        breakdown::run(&ctx, &scim[0], id, &floor, sz.scale_reps, sz.scale_rounds).await;
     }
 
     let mut targets = scim.clone();

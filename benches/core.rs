@@ -39,8 +39,11 @@ fn rendered_user() -> Value {
     });
     if let (Some(out), Value::Object(doc)) = (user.as_object_mut(), stored_user()) {
         out.extend(doc);
-        out.insert("groups".into(), json!([{"value": "3f1e2d3c-0000-4000-8000-000000000003",
-            "display": "Engineering", "type": "direct"}]));
+        out.insert(
+            "groups".into(),
+            json!([{"value": "3f1e2d3c-0000-4000-8000-000000000003",
+            "display": "Engineering", "type": "direct"}]),
+        );
         out.insert("meta".into(), json!({
             "resourceType": "User",
             "created": "2026-11-28T13:45:00.123Z",

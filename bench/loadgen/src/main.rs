@@ -89,7 +89,10 @@ async fn run(cfg: Value) -> Result<(), String> {
     let quick = cfg.get("quick").and_then(Value::as_bool).unwrap_or(true);
     let sz = size(quick);
     let run_started = Instant::now();
-    let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let started_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let ctx = Ctx {
         http: client::client(),
         rec: RefCell::new(Default::default()),
@@ -99,50 +102,109 @@ async fn run(cfg: Value) -> Result<(), String> {
     let edge = edge_target(&cfg, &text(&cfg, "/edge/sync_org")?)?;
     let floor_base = text(&cfg, "/floor")?;
     check_loopback(&floor_base)?;
-    let floor = Target { kind: Kind::Floor, base: floor_base, token: None };
+    let floor = Target {
+        kind: Kind::Floor,
+        base: floor_base,
+        token: None,
+    };
     let mut scim = vec![edge];
     if let Some(peer) = cfg.get("peer").filter(|p| !p.is_null()) {
         let base = text(peer, "/base")?;
         check_loopback(&base)?;
-        scim.push(Target { kind: Kind::Peer, base, token: peer.get("token").and_then(Value::as_str).map(str::to_owned) });
+        scim.push(Target {
+            kind: Kind::Peer,
+            base,
+            token: peer.get("token").and_then(Value::as_str).map(str::to_owned),
+        });
     }
     let mut notes = Vec::new();
 
-    say(&format!("entra sync: {} users, {} groups on {} targets", sz.sync_users, sz.sync_groups, scim.len()));
-    let population = sync::run(&ctx, &scim, &floor, sz.sync_users, sz.sync_groups, sz.sync_rounds).await;
+    say(&format!(
+        "entra sync: {} users, {} groups on {} targets",
+        sz.sync_users,
+        sz.sync_groups,
+        scim.len()
+    ));
+    let population = sync::run(
+        &ctx,
+        &scim,
+        &floor,
+        sz.sync_users,
+        sz.sync_groups,
+        sz.sync_rounds,
+    )
+    .await;
     for (kind, users) in &population {
-        notes.push(format!("{}: {} users provisioned by the sync", kind.name(), users.len()));
+        notes.push(format!(
+            "{}: {} users provisioned by the sync",
+            kind.name(),
+            users.len()
+        ));
     }
 
     if let Some((id, _)) = population.get(&Kind::Edge).and_then(|u| u.first()) {
         say("breakdown: health, auth (KV), get by id (KV + D1) vs floor");
-        breakdown::run(&ctx, &scim[0], id, &floor, sz.scale_reps, sz.scale_rounds).await;
+        breakdown::run(&ctx, &scim[0], id, &floor, sz.scale_reps).await;
     }
 
     let mut targets = scim.clone();
     targets.push(floor.clone());
     say("steady-state mix at concurrency 1, 8, 32");
-    steady::run(&ctx, &targets, &population, &[1, 8, 32], sz.steady_slice, sz.steady_rounds).await;
+    steady::run(
+        &ctx,
+        &targets,
+        &population,
+        &[1, 8, 32],
+        sz.steady_slice,
+        sz.steady_rounds,
+    )
+    .await;
 
     let mut orgs = Vec::new();
-    for o in cfg.pointer("/edge/scale").and_then(Value::as_array).cloned().unwrap_or_default() {
+    for o in cfg
+        .pointer("/edge/scale")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+    {
         let org = text(&o, "/org")?;
         let workload: &'static str = match text(&o, "/workload")?.as_str() {
             "scale_1k" => "scale_1k",
             "scale_100k" => "scale_100k",
             other => return Err(format!("config: unknown scale workload {other}")),
         };
-        let users = o.get("users").and_then(Value::as_u64).ok_or("config: scale users")?;
-        let mut org = scale::Org { workload, target: edge_target(&cfg, &org)?, org, users, last_cursor: None };
+        let users = o
+            .get("users")
+            .and_then(Value::as_u64)
+            .ok_or("config: scale users")?;
+        let mut org = scale::Org {
+            workload,
+            target: edge_target(&cfg, &org)?,
+            org,
+            users,
+            last_cursor: None,
+        };
         match scale::prepare(&ctx, &mut org).await {
-            Ok(how) => notes.push(format!("{}: cursor for page {} {how}", org.org, users / scale::PAGE)),
+            Ok(how) => notes.push(format!(
+                "{}: cursor for page {} {how}",
+                org.org,
+                users / scale::PAGE
+            )),
             Err(e) => notes.push(format!("{}: no last-page cursor: {e}", org.org)),
         }
         orgs.push(org);
     }
     if !orgs.is_empty() {
         say("scale: 1,000 vs 100,000 users");
-        scale::run(&ctx, &orgs, &floor, sz.scale_reps, sz.scale_rounds, &[1, 8, 32]).await;
+        scale::run(
+            &ctx,
+            &orgs,
+            &floor,
+            sz.scale_reps,
+            sz.scale_rounds,
+            &[1, 8, 32],
+        )
+        .await;
     }
     if ctx.out_of_time() {
         notes.push("the hard stop was reached: later workloads are short".into());
@@ -160,15 +222,23 @@ async fn run(cfg: Value) -> Result<(), String> {
         "notes": notes,
     });
     let path = text(&cfg, "/out")?;
-    std::fs::write(&path, serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?)
-        .map_err(|e| format!("{path}: {e}"))?;
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| format!("{path}: {e}"))?;
     say(&format!("raw results in {path}"));
     Ok(())
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let result = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["seed-sql", org, users, members] => (|| {
             let users = users.parse().map_err(|_| "USERS is not a number")?;
             let members = members.parse().map_err(|_| "MEMBERS is not a number")?;

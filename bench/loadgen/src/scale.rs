@@ -40,14 +40,24 @@ impl Org {
 pub async fn prepare(ctx: &Ctx, org: &mut Org) -> Result<String, String> {
     let first = org
         .target
-        .send(&ctx.http, Method::GET, &format!("/Users?cursor=&count={PAGE}"), None)
+        .send(
+            &ctx.http,
+            Method::GET,
+            &format!("/Users?cursor=&count={PAGE}"),
+            None,
+        )
         .await;
     let next = first
         .json()
         .get("nextCursor")
         .and_then(Value::as_str)
         .map(str::to_owned)
-        .ok_or_else(|| format!("{}: page 1 has no nextCursor (HTTP {})", org.org, first.status))?;
+        .ok_or_else(|| {
+            format!(
+                "{}: page 1 has no nextCursor (HTTP {})",
+                org.org, first.status
+            )
+        })?;
     let before = (org.last_page() - 1) * PAGE;
     let expect = seed::user_id(before + 1);
     if let Some(crafted) = move_cursor(&next, &seed::created(before), &seed::user_id(before)) {
@@ -61,11 +71,25 @@ pub async fn prepare(ctx: &Ctx, org: &mut Org) -> Result<String, String> {
     let mut cursor = next;
     for _ in 2..org.last_page() {
         if started.elapsed() > Duration::from_secs(120) || ctx.out_of_time() {
-            return Err(format!("{}: walking to the last page took too long", org.org));
+            return Err(format!(
+                "{}: walking to the last page took too long",
+                org.org
+            ));
         }
-        let reply = org.target.send(&ctx.http, Method::GET,
-            &format!("/Users?cursor={}&count={PAGE}", enc(&cursor)), None).await;
-        cursor = reply.json().get("nextCursor").and_then(Value::as_str).map(str::to_owned)
+        let reply = org
+            .target
+            .send(
+                &ctx.http,
+                Method::GET,
+                &format!("/Users?cursor={}&count={PAGE}", enc(&cursor)),
+                None,
+            )
+            .await;
+        cursor = reply
+            .json()
+            .get("nextCursor")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
             .ok_or_else(|| format!("{}: the cursor walk ended early", org.org))?;
     }
     org.last_cursor = Some(cursor);
@@ -84,9 +108,20 @@ fn move_cursor(cursor: &str, key_value: &str, id: &str) -> Option<String> {
 }
 
 async fn first_id(ctx: &Ctx, org: &Org, cursor: &str) -> Option<String> {
-    let reply = org.target.send(&ctx.http, Method::GET,
-        &format!("/Users?cursor={}&count={PAGE}", enc(cursor)), None).await;
-    reply.json().pointer("/Resources/0/id").and_then(Value::as_str).map(str::to_owned)
+    let reply = org
+        .target
+        .send(
+            &ctx.http,
+            Method::GET,
+            &format!("/Users?cursor={}&count={PAGE}", enc(cursor)),
+            None,
+        )
+        .await;
+    reply
+        .json()
+        .pointer("/Resources/0/id")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 fn member_patch(op: &str, id: &str) -> Value {
@@ -98,7 +133,14 @@ fn member_patch(op: &str, id: &str) -> Value {
     json!({"schemas": [PATCH_OP], "Operations": [operation]})
 }
 
-pub async fn run(ctx: &Ctx, orgs: &[Org], floor: &Target, reps: u64, rounds: u64, concurrencies: &[usize]) {
+pub async fn run(
+    ctx: &Ctx,
+    orgs: &[Org],
+    floor: &Target,
+    reps: u64,
+    rounds: u64,
+    concurrencies: &[usize],
+) {
     let budget = Duration::from_secs(60);
     for r in 0..rounds {
         let per_round = reps.div_ceil(rounds);
@@ -111,8 +153,12 @@ pub async fn run(ctx: &Ctx, orgs: &[Org], floor: &Target, reps: u64, rounds: u64
             let single = |op: &'static str, path: String| async move {
                 let (_, e) = batch(ctx, 1, per_round, budget, |_, _| {
                     let path = path.clone();
-                    async move { ctx.timed(t, key(w, op, Kind::Edge, 1), Method::GET, &path, None).await; }
-                }).await;
+                    async move {
+                        ctx.timed(t, key(w, op, Kind::Edge, 1), Method::GET, &path, None)
+                            .await;
+                    }
+                })
+                .await;
                 ctx.rec.borrow_mut().add_busy(key(w, op, Kind::Edge, 1), e);
             };
             for &c in concurrencies {
@@ -120,39 +166,92 @@ pub async fn run(ctx: &Ctx, orgs: &[Org], floor: &Target, reps: u64, rounds: u64
                     let mut rng = Rng::new((r << 40) ^ ((wk as u64) << 32) ^ seq ^ 0xf17e);
                     let n = rng.range(1, o.users);
                     let filter = enc(&format!("userName eq \"{}\"", seed::user_name(&o.org, n)));
-                    ctx.timed(t, key(w, "filter_hot", Kind::Edge, c), Method::GET,
-                        &format!("/Users?filter={filter}"), None).await;
-                }).await;
-                ctx.rec.borrow_mut().add_busy(key(w, "filter_hot", Kind::Edge, c), e);
+                    ctx.timed(
+                        t,
+                        key(w, "filter_hot", Kind::Edge, c),
+                        Method::GET,
+                        &format!("/Users?filter={filter}"),
+                        None,
+                    )
+                    .await;
+                })
+                .await;
+                ctx.rec
+                    .borrow_mut()
+                    .add_busy(key(w, "filter_hot", Kind::Edge, c), e);
             }
             let (_, e) = batch(ctx, 1, per_round, budget, |_, seq| async move {
                 let start = (seq * 37 % 10) * PAGE + 1;
-                ctx.timed(t, key(w, "page_index", Kind::Edge, 1), Method::GET,
-                    &format!("/Users?startIndex={start}&count={PAGE}"), None).await;
-            }).await;
-            ctx.rec.borrow_mut().add_busy(key(w, "page_index", Kind::Edge, 1), e);
+                ctx.timed(
+                    t,
+                    key(w, "page_index", Kind::Edge, 1),
+                    Method::GET,
+                    &format!("/Users?startIndex={start}&count={PAGE}"),
+                    None,
+                )
+                .await;
+            })
+            .await;
+            ctx.rec
+                .borrow_mut()
+                .add_busy(key(w, "page_index", Kind::Edge, 1), e);
             single("cursor_page_1", format!("/Users?cursor=&count={PAGE}")).await;
             if let Some(cursor) = &o.last_cursor {
-                single("cursor_page_last", format!("/Users?cursor={}&count={PAGE}", enc(cursor))).await;
+                single(
+                    "cursor_page_last",
+                    format!("/Users?cursor={}&count={PAGE}", enc(cursor)),
+                )
+                .await;
             }
             let (_, e) = batch(ctx, 1, per_round, budget, |_, _| {
                 let (gid, outsider) = (&gid, &outsider);
                 async move {
                     let path = format!("/Groups/{gid}");
-                    ctx.timed(t, key(w, "group_add_member", Kind::Edge, 1), Method::PATCH,
-                        &path, Some(&member_patch("Add", outsider))).await;
-                    ctx.timed(t, key(w, "group_remove_member", Kind::Edge, 1), Method::PATCH,
-                        &path, Some(&member_patch("Remove", outsider))).await;
+                    ctx.timed(
+                        t,
+                        key(w, "group_add_member", Kind::Edge, 1),
+                        Method::PATCH,
+                        &path,
+                        Some(&member_patch("Add", outsider)),
+                    )
+                    .await;
+                    ctx.timed(
+                        t,
+                        key(w, "group_remove_member", Kind::Edge, 1),
+                        Method::PATCH,
+                        &path,
+                        Some(&member_patch("Remove", outsider)),
+                    )
+                    .await;
                 }
-            }).await;
+            })
+            .await;
             // The pair shares the batch time; each gets half.
-            ctx.rec.borrow_mut().add_busy(key(w, "group_add_member", Kind::Edge, 1), e / 2);
-            ctx.rec.borrow_mut().add_busy(key(w, "group_remove_member", Kind::Edge, 1), e / 2);
-            single("group_get_excluded_members", format!("/Groups/{gid}?excludedAttributes=members")).await;
+            ctx.rec
+                .borrow_mut()
+                .add_busy(key(w, "group_add_member", Kind::Edge, 1), e / 2);
+            ctx.rec
+                .borrow_mut()
+                .add_busy(key(w, "group_remove_member", Kind::Edge, 1), e / 2);
+            single(
+                "group_get_excluded_members",
+                format!("/Groups/{gid}?excludedAttributes=members"),
+            )
+            .await;
         }
         let (_, e) = batch(ctx, 1, per_round, budget, |_, _| async {
-            ctx.timed(floor, key("scale", "get", Kind::Floor, 1), Method::GET, "", None).await;
-        }).await;
-        ctx.rec.borrow_mut().add_busy(key("scale", "get", Kind::Floor, 1), e);
+            ctx.timed(
+                floor,
+                key("scale", "get", Kind::Floor, 1),
+                Method::GET,
+                "",
+                None,
+            )
+            .await;
+        })
+        .await;
+        ctx.rec
+            .borrow_mut()
+            .add_busy(key("scale", "get", Kind::Floor, 1), e);
     }
 }

@@ -25,14 +25,20 @@ pub fn created(n: u64) -> String {
 }
 
 pub fn group_id(org: &str) -> String {
-    let tag: u64 = org.bytes().fold(0, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
+    let tag: u64 = org
+        .bytes()
+        .fold(0, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
     format!("00000000-0000-4000-9000-{:012x}", tag & 0xFFFF_FFFF_FFFF)
 }
 
 /// SQL seeding `org` with `users` users and a group holding users 1..=`members`. The org name
 /// must be lowercase `[a-z0-9-]` (it is inlined into the SQL and the userNames).
 pub fn seed_sql(org: &str, users: u64, members: u64) -> Result<String, String> {
-    if org.is_empty() || !org.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+    if org.is_empty()
+        || !org
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
         return Err(format!("org '{org}' must be lowercase [a-z0-9-]"));
     }
     if members > users {

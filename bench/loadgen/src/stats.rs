@@ -63,7 +63,14 @@ impl Recorder {
         self.series.entry(key).or_default().busy += elapsed;
     }
 
-    pub fn add_mix(&mut self, workload: &'static str, target: Kind, c: usize, ops: u64, elapsed: Duration) {
+    pub fn add_mix(
+        &mut self,
+        workload: &'static str,
+        target: Kind,
+        c: usize,
+        ops: u64,
+        elapsed: Duration,
+    ) {
         let e = self.mixes.entry((workload, target, c)).or_default();
         e.0 += ops;
         e.1 += elapsed;

@@ -35,7 +35,10 @@ fn add_member(id: &str) -> Value {
 }
 
 fn filter_path(resource: &str, attr: &str, value: &str) -> String {
-    format!("/{resource}?filter={}", enc(&format!("{attr} eq \"{value}\"")))
+    format!(
+        "/{resource}?filter={}",
+        enc(&format!("{attr} eq \"{value}\""))
+    )
 }
 
 pub async fn run(
@@ -58,10 +61,23 @@ pub async fn run(
                 let made = &made;
                 async move {
                     let user_name = format!("entra{i:05}@sync.example.com");
-                    ctx.timed(t, key(W, "filter_miss", t.kind, 1), Method::GET,
-                        &filter_path("Users", "userName", &user_name), None).await;
-                    let reply = ctx.timed(t, key(W, "post_user", t.kind, 1), Method::POST,
-                        "/Users", Some(&user_body(i, &user_name))).await;
+                    ctx.timed(
+                        t,
+                        key(W, "filter_miss", t.kind, 1),
+                        Method::GET,
+                        &filter_path("Users", "userName", &user_name),
+                        None,
+                    )
+                    .await;
+                    let reply = ctx
+                        .timed(
+                            t,
+                            key(W, "post_user", t.kind, 1),
+                            Method::POST,
+                            "/Users",
+                            Some(&user_body(i, &user_name)),
+                        )
+                        .await;
                     if let Some(id) = reply.json().get("id").and_then(Value::as_str) {
                         made.borrow_mut().push((id.to_owned(), user_name));
                     }
@@ -69,7 +85,10 @@ pub async fn run(
             })
             .await;
             ctx.rec.borrow_mut().add_mix(W, t.kind, 1, n * 2, elapsed);
-            population.entry(t.kind).or_default().extend(made.into_inner());
+            population
+                .entry(t.kind)
+                .or_default()
+                .extend(made.into_inner());
         }
         floor_slice(ctx, floor, (hi - lo) * 2).await;
     }
@@ -102,9 +121,13 @@ pub async fn run(
                 }
             })
             .await;
-            let per_group = 2 + population.get(&t.kind).map_or(0, |m| m.len() as u64 / groups.max(1));
+            let per_group = 2 + population
+                .get(&t.kind)
+                .map_or(0, |m| m.len() as u64 / groups.max(1));
             floor_ops = floor_ops.max(n * per_group);
-            ctx.rec.borrow_mut().add_mix(W, t.kind, 1, n * per_group, elapsed);
+            ctx.rec
+                .borrow_mut()
+                .add_mix(W, t.kind, 1, n * per_group, elapsed);
         }
         floor_slice(ctx, floor, floor_ops).await;
     }
@@ -114,7 +137,8 @@ pub async fn run(
 /// The floor's share of a round: as many GETs, one at a time.
 async fn floor_slice(ctx: &Ctx, floor: &Target, ops: u64) {
     let (n, elapsed) = batch(ctx, 1, ops, Duration::from_secs(30), |_, _| async {
-        ctx.timed(floor, key(W, "get", Kind::Floor, 1), Method::GET, "", None).await;
+        ctx.timed(floor, key(W, "get", Kind::Floor, 1), Method::GET, "", None)
+            .await;
     })
     .await;
     ctx.rec.borrow_mut().add_mix(W, Kind::Floor, 1, n, elapsed);

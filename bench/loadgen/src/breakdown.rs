@@ -1,6 +1,7 @@
 //! Where the hot path's time goes: scim-edge's `/health` (routing in wasm, no storage), an
 //! authenticated `/ServiceProviderConfig` (adds the KV token lookup, no D1), and GET by id
-//! (adds one D1 round trip), next to the floor's GET, at concurrency 1, one request of each
+//! (adds one D1 round trip), next to the floor's GET and the floor's `GET /d1` (one
+//! `SELECT 1` round trip), at concurrency 1, one request of each
 //! in turn.
 
 use crate::client::{Kind, Target};
@@ -24,8 +25,9 @@ pub async fn run(ctx: &Ctx, edge: &Target, user_id: &str, floor: &Target, reps: 
         token: None,
     };
     let get_path = format!("/Users/{user_id}");
-    let steps: [(&'static str, &Target, &str); 4] = [
+    let steps: [(&'static str, &Target, &str); 5] = [
         ("get", floor, ""),
+        ("get_after_d1_select_1", floor, "d1"),
         ("health_no_storage", &health, "/health"),
         ("auth_kv_only", edge, "/ServiceProviderConfig"),
         ("get_by_id_kv_d1", edge, &get_path),

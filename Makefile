@@ -29,7 +29,7 @@ dev: build schema-local demo-token
 test: build test-native test-e2e
 
 test-native: setup
-	cargo test --all-targets
+	cargo test
 
 test-e2e: build
 	@bash scripts/e2e.sh

@@ -100,12 +100,16 @@ pub fn select_unknown_members(org: &str, ids: &[&str]) -> Vec<Statement> {
 
 /// Whether adding `group_ids` as members of `group_id` would close a cycle: true when
 /// `group_id` is one of them or is reachable from them through nested group memberships.
+/// Only ids that are groups seed the walk, so adding users (all Entra and Okta traffic) does
+/// no recursion; `CROSS JOIN` fixes the join order so each step looks members up by the
+/// `group_members` primary key instead of scanning the org's memberships.
 pub fn select_would_cycle(org: &str, group_id: &str, group_ids: &[&str]) -> Statement {
     Statement::new(
         "WITH RECURSIVE reach(id) AS ( \
            SELECT j.value FROM json_each(?3) j \
-           UNION SELECT m.member_id FROM group_members m JOIN reach ON m.org = ?1 AND m.group_id = reach.id \
-           WHERE m.member_type = 'Group') \
+           WHERE EXISTS (SELECT 1 FROM groups WHERE org = ?1 AND id = j.value) \
+           UNION SELECT m.member_id FROM reach CROSS JOIN group_members m \
+           ON m.org = ?1 AND m.group_id = reach.id WHERE m.member_type = 'Group') \
          SELECT EXISTS (SELECT 1 FROM reach WHERE id = ?2) AS cycle",
         vec![org.into(), group_id.into(), ids_json(group_ids).into()],
     )

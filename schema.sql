@@ -76,3 +76,12 @@ CREATE TABLE IF NOT EXISTS group_members (
 
 -- User.groups and cascade deletes look members up by member id.
 CREATE INDEX IF NOT EXISTS group_members_by_member ON group_members (org, member_id);
+
+-- How many users and groups each org has, kept in the same batch as every insert and delete,
+-- so an unfiltered list answers `totalResults` without counting 100,000 rows.
+CREATE TABLE IF NOT EXISTS org_counts (
+    org      TEXT    NOT NULL,
+    resource TEXT    NOT NULL CHECK (resource IN ('User', 'Group')),
+    total    INTEGER NOT NULL,
+    PRIMARY KEY (org, resource)
+) WITHOUT ROWID;

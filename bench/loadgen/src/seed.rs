@@ -66,6 +66,8 @@ VALUES ('{org}', '{gid}', 'Group {org}', 'group {org}', NULL, json_object('displ
 INSERT INTO group_members (org, group_id, member_id, member_type)
 WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {members})
 SELECT '{org}', '{gid}', {id}, 'User' FROM seq;
+INSERT OR REPLACE INTO org_counts (org, resource, total) SELECT '{org}', 'User', COUNT(*) FROM users WHERE org = '{org}';
+INSERT OR REPLACE INTO org_counts (org, resource, total) SELECT '{org}', 'Group', COUNT(*) FROM groups WHERE org = '{org}';
 "
     ))
 }

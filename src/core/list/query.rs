@@ -13,6 +13,7 @@ use crate::core::list::cursor::{self, CursorState, Direction};
 use crate::core::list::params::{ListParams, SortOrder};
 use crate::core::schema::attribute::Returned;
 use crate::core::schema::{resolve, ResourceType};
+use crate::core::store::counts;
 
 /// The statements to run for one list request, and what is needed to read their results.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,10 +79,16 @@ pub fn build_list_query(
             "The filter is too complex: simplify it or split it into several requests.",
         ));
     }
-    let count = Statement::new(
-        format!("SELECT COUNT(*) AS total FROM {table} r WHERE {where_sql}"),
-        where_params.clone(),
-    );
+    // Without a filter the org's count row answers `totalResults` (store::counts) instead of
+    // counting every row of the org.
+    let count = if params.filter.is_none() {
+        counts::select_total(org, rt)
+    } else {
+        Statement::new(
+            format!("SELECT COUNT(*) AS total FROM {table} r WHERE {where_sql}"),
+            where_params.clone(),
+        )
+    };
     let sort = sort_expr(rt, params)?;
     let ascending = params.sort_order == SortOrder::Ascending;
 

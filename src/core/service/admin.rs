@@ -16,6 +16,7 @@ use crate::core::error::ScimError;
 use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::kv::KeyValue;
 use crate::core::org::OrgName;
+use crate::core::store::counts;
 use crate::core::store::purge::{any_left, OrgTable};
 use crate::core::token::{kv_key, GraceToken, NewToken, TokenRecord};
 use serde_json::{json, Map, Value};
@@ -304,9 +305,12 @@ pub(crate) async fn purge_org<D: Database, K>(
         }
         pending = still;
     }
-    let check = ctx.batch(vec![any_left(org)]).await?;
+    // The counts follow whatever rows are left (none once the purge is complete).
+    let mut final_batch = counts::recount(org);
+    final_batch.push(any_left(org));
+    let check = ctx.batch(final_batch).await?;
     let left = check
-        .first()
+        .last()
         .and_then(|r| r.rows.first())
         .and_then(|row| row.get("remaining"))
         .and_then(Value::as_i64)

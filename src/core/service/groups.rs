@@ -359,7 +359,7 @@ pub(crate) async fn delete<D: Database, K>(
         Precondition::Version(versions) => Some(versions.first().copied().unwrap_or(-1)),
     };
     let results = ctx.batch(groups::delete(&ctx.org, id, if_version)).await?;
-    let deleted = results.first().map_or(0, |r| r.changes) > 0;
+    let deleted = results.get(groups::DELETE_AT).map_or(0, |r| r.changes) > 0;
     let remaining = results
         .last()
         .and_then(|r| r.rows.first())

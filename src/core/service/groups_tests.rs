@@ -324,3 +324,17 @@ fn user_groups_include_indirect_memberships_through_nested_groups() {
         ])
     );
 }
+
+#[test]
+fn unfiltered_group_total_follows_creates_and_deletes() {
+    let app = TestApp::new();
+    let g = create_group(&app, "One", &[]);
+    create_group(&app, "Two", &[]);
+    assert_eq!(
+        app.post("/Groups", &json!({"displayName": "one"})).status,
+        409
+    );
+    assert_eq!(app.get("/Groups?count=0").json()["totalResults"], 2);
+    assert_eq!(app.delete(&format!("/Groups/{g}")).status, 204);
+    assert_eq!(app.get("/Groups").json()["totalResults"], 1);
+}

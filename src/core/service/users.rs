@@ -210,7 +210,7 @@ pub(crate) async fn delete<D: Database, K>(
         Precondition::Version(versions) => Some(versions.first().copied().unwrap_or(-1)),
     };
     let results = ctx.batch(users::delete(&ctx.org, id, if_version)).await?;
-    let deleted = results.first().map_or(0, |r| r.changes) > 0;
+    let deleted = results.get(users::DELETE_AT).map_or(0, |r| r.changes) > 0;
     let remaining = results
         .last()
         .and_then(|r| r.rows.first())

@@ -307,3 +307,34 @@ fn update_of_a_deleted_user_reports_gone() {
     let row = results.last().and_then(|r| r.rows.first());
     assert_eq!(users::update_outcome(row, 2), UpdateOutcome::Gone);
 }
+
+#[test]
+fn unfiltered_total_results_follow_creates_refused_duplicates_and_deletes() {
+    let app = TestApp::new();
+    let total = |app: &TestApp| {
+        app.get("/Users?count=0").json()["totalResults"]
+            .as_i64()
+            .unwrap()
+    };
+    let a = app.create_user("one");
+    app.create_user("two");
+    assert_eq!(app.post("/Users", &json!({"userName": "ONE"})).status, 409);
+    assert_eq!(total(&app), 2);
+    let path = format!("/Users/{a}");
+    let stale = app.call(
+        crate::core::http::Method::Delete,
+        &path,
+        None,
+        vec![("if-match", "W/\"1\"")],
+    );
+    assert_eq!(stale.status, 412);
+    assert_eq!(total(&app), 2);
+    assert_eq!(app.delete(&path).status, 204);
+    assert_eq!(app.delete(&path).status, 404);
+    assert_eq!(total(&app), 1);
+    // The count row agrees with counting the rows.
+    let rows = app
+        .db
+        .query("SELECT COUNT(*) AS n FROM users WHERE org = 'acme'", vec![]);
+    assert_eq!(rows[0]["n"], 1);
+}

@@ -4,10 +4,11 @@
 //! `json_each`, chunked so no statement carries more than `MEMBERS_PER_STATEMENT` ids and no
 //! statement binds more than a handful of parameters (D1 allows 100).
 
-use super::rows;
+use super::{counts, rows};
 use crate::core::db::{Row, SqlValue, Statement};
 use crate::core::error::ScimError;
 use crate::core::resource::Member;
+use crate::core::schema::ResourceType;
 use serde_json::Value;
 
 /// Member ids per statement: keeps each bound JSON parameter well under D1's 2 MB value limit.
@@ -207,6 +208,12 @@ pub fn insert(
     )];
     let ids: Vec<&str> = members.iter().map(|m| m.value.as_str()).collect();
     statements.extend(add_members(org, id, version, &ids));
+    statements.push(counts::count_inserted(
+        org,
+        ResourceType::Group,
+        id,
+        version,
+    ));
     statements
 }
 
@@ -262,6 +269,9 @@ pub fn outcome(org: &str, id: &str, display_name_ci: Option<String>) -> Statemen
     )
 }
 
+/// Which statement of `delete` is the delete itself.
+pub const DELETE_AT: usize = 1;
+
 /// Deleting a group, its membership rows, and its rows as a member of other groups.
 pub fn delete(org: &str, id: &str, if_version: Option<i64>) -> Vec<Statement> {
     let (condition, params): (&str, Vec<SqlValue>) = match if_version {
@@ -271,6 +281,7 @@ pub fn delete(org: &str, id: &str, if_version: Option<i64>) -> Vec<Statement> {
     let key: Vec<SqlValue> = vec![org.into(), id.into()];
     let gone = "NOT EXISTS (SELECT 1 FROM groups WHERE org = ?1 AND id = ?2)";
     vec![
+        counts::count_deleted(org, ResourceType::Group, id, if_version),
         Statement::new(format!("DELETE FROM groups WHERE org = ?1 AND id = ?2{condition}"), params),
         Statement::new(
             format!("DELETE FROM group_members WHERE org = ?1 AND (group_id = ?2 OR member_id = ?2) AND {gone}"),

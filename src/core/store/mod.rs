@@ -3,6 +3,7 @@
 //! another org's rows. Nothing here runs SQL; the service sends these statements through
 //! `Database::batch`, one round trip per batch.
 
+pub mod counts;
 pub mod groups;
 pub mod purge;
 pub mod rows;

@@ -1,8 +1,9 @@
 //! SQL for users (table `users`, with `user_emails` kept in step in the same batch).
 
-use super::rows;
+use super::{counts, rows};
 use crate::core::db::{Row, SqlValue, Statement};
 use crate::core::error::ScimError;
+use crate::core::schema::ResourceType;
 use serde_json::Value;
 
 /// The indexed columns derived from a stored User document.
@@ -128,6 +129,7 @@ pub fn insert(org: &str, id: &str, cols: &UserColumns, now: &str, version: i64) 
             ],
         ),
         insert_emails(org, id, cols, version),
+        counts::count_inserted(org, ResourceType::User, id, version),
     ]
 }
 
@@ -226,8 +228,11 @@ pub fn update_outcome(row: Option<&Row>, new_version: i64) -> UpdateOutcome {
 }
 
 /// Deleting a user and its membership and email rows. With `if_version`, nothing is deleted
-/// unless the version matches (If-Match). The last statement tells whether the user still
-/// exists afterwards (`remaining`): 0 with `changes` of the first statement 1 → deleted.
+/// unless the version matches (If-Match). Statement `DELETE_AT` is the delete itself (its
+/// `changes` tell whether it applied); the last tells whether the user still exists afterwards
+/// (`remaining`).
+pub const DELETE_AT: usize = 1;
+
 pub fn delete(org: &str, id: &str, if_version: Option<i64>) -> Vec<Statement> {
     let (condition, mut params): (&str, Vec<SqlValue>) = match if_version {
         Some(v) => (" AND version = ?3", vec![org.into(), id.into(), v.into()]),
@@ -240,6 +245,7 @@ pub fn delete(org: &str, id: &str, if_version: Option<i64>) -> Vec<Statement> {
     );
     params.truncate(2);
     vec![
+        counts::count_deleted(org, ResourceType::User, id, if_version),
         first,
         Statement::new(
             format!("DELETE FROM user_emails WHERE org = ?1 AND user_id = ?2 AND {gone}"),

@@ -1,9 +1,10 @@
 //! A native test harness for the whole service: SQLite with `schema.sql`, in-memory KV, a
 //! seeded org and token. Requests go through `handle` exactly as the Workers glue sends them.
 
-use super::{handle, Runtime};
+use super::{handle, RequestLog, Runtime};
 use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::kv::KeyValue;
+use crate::core::rate_limit::RateLimiter;
 use crate::core::testing::{block_on, MemoryKv, SqliteDb};
 use crate::core::token::{kv_key, NewToken};
 use serde_json::Value;
@@ -19,6 +20,8 @@ pub(crate) struct TestApp {
 pub(crate) struct Reply {
     pub status: u16,
     pub response: HttpResponse,
+    /// The structured log line the glue would print for this request.
+    pub log: RequestLog,
 }
 
 impl Reply {
@@ -65,6 +68,19 @@ impl TestApp {
         headers: Vec<(&str, &str)>,
         body: Option<&str>,
     ) -> Reply {
+        self.raw_bytes(method, path, headers, body.unwrap_or("").as_bytes(), None)
+    }
+
+    /// `raw` with a body of any bytes and the per-org limiter requests see (`None`: no limit,
+    /// as without the binding).
+    pub fn raw_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        headers: Vec<(&str, &str)>,
+        body: &[u8],
+        rate_limiter: Option<&dyn RateLimiter>,
+    ) -> Reply {
         let (path, query) = path.split_once('?').unwrap_or((path, ""));
         let request = HttpRequest {
             method,
@@ -75,18 +91,20 @@ impl TestApp {
                 .into_iter()
                 .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
                 .collect(),
-            body: body.unwrap_or("").as_bytes().to_vec(),
+            body: body.to_vec(),
         };
         let runtime = Runtime {
             db: &self.db,
             kv: &self.kv,
             now_ms: self.now_ms,
             admin_secret: Some("operator-secret"),
+            rate_limiter,
         };
         let outcome = block_on(handle(&request, &runtime));
         Reply {
             status: outcome.response.status,
             response: outcome.response,
+            log: outcome.log,
         }
     }
 

@@ -269,7 +269,8 @@ fn tokens_never_appear_in_logs_or_error_bodies() {
     let bad = format!("Bearer {stolen}");
     let base = format!("/scim/v2/{}", app.org);
     let json_ct = ("content-type", "application/scim+json");
-    let cases: Vec<(Method, String, Vec<(&str, &str)>, &str)> = vec![
+    type Case<'a> = (Method, String, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             Method::Get,
             format!("{base}/Users"),
@@ -290,7 +291,7 @@ fn tokens_never_appear_in_logs_or_error_bodies() {
         ),
         (
             Method::Get,
-            format!("/scim/v2/globex/Users"),
+            "/scim/v2/globex/Users".to_owned(),
             vec![("authorization", &good)],
             "",
         ),

@@ -278,6 +278,22 @@ mod tests {
         Scanner::new(s, Mode::Filter).value()
     }
 
+    /// Found by fuzz/fuzz_targets/filter_roundtrip.rs: a bare value full of control characters
+    /// prints quoted and escaped (`\u0000`), longer than the input limit. The printed form is
+    /// then refused for its length only, never for its syntax.
+    #[test]
+    fn escaped_bare_values_print_longer_but_valid() {
+        use crate::core::filter::{parse_filter, MAX_FILTER_LEN};
+        let input = include_bytes!("fuzz_long_escapes.bin");
+        let filter = parse_filter(std::str::from_utf8(input).unwrap()).unwrap();
+        let printed = filter.to_string();
+        assert!(printed.len() > MAX_FILTER_LEN);
+        let err = parse_filter(&printed).unwrap_err();
+        assert!(err.detail.contains("longer than"), "{}", err.detail);
+        let short = parse_filter("userName sw a\\u{1}b").unwrap();
+        assert_eq!(parse_filter(&short.to_string()).unwrap(), short);
+    }
+
     /// Found by fuzz/fuzz_targets/filter_roundtrip.rs and patch_path.rs: long decimals were
     /// rounded to a neighbouring f64, so the printed filter re-parsed to another value.
     #[test]

@@ -5,7 +5,7 @@ PERSIST ?= .wrangler/state
 ORG ?= acme
 WRANGLER := node_modules/.bin/wrangler
 
-.PHONY: setup build schema-local demo-token dev test test-native test-e2e token clippy fmt bench
+.PHONY: setup build schema-local demo-token dev test test-native test-e2e token clippy fmt bench fuzz soak lint
 
 setup:
 	@bash scripts/install-tools.sh
@@ -49,3 +49,20 @@ fmt:
 ## Writes bench/results/<timestamp>.{json,md,png}. QUICK=1 for a short run (about 3 minutes).
 bench: setup
 	@QUICK=$(QUICK) bash bench/run.sh
+## Fuzz every cargo-fuzz target for FUZZ_SECONDS each (default 60); prints execs and crashes.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
+
+## Bounded soak against a fresh wrangler dev on loopback (SOAK_SECONDS, default 300; not in `make test`).
+SOAK_SECONDS ?= 300
+SOAK_CONCURRENCY ?= 32
+soak: build
+	@SOAK_SECONDS=$(SOAK_SECONDS) SOAK_CONCURRENCY=$(SOAK_CONCURRENCY) bash scripts/soak.sh
+
+## Lints: clippy on the host (all targets) and on wasm32, cargo-deny (licenses, bans, sources).
+lint: setup
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+	@bash scripts/install-tools.sh --deny
+	cargo deny check licenses bans sources

@@ -80,7 +80,8 @@ peer_token="bench-peer-$(date +%s%N)"
 
 phase "starting scim-edge :$edge_port, floor :$floor_port, scim2-server :$peer_port"
 # setsid: each server gets its own process group, so cleanup stops workerd too.
-setsid "$root/node_modules/.bin/wrangler" dev --ip 127.0.0.1 --port "$edge_port" \
+# RATE_LIMIT=off: the bench drives one org far above the per-org limit on purpose.
+setsid "$root/node_modules/.bin/wrangler" dev --ip 127.0.0.1 --port "$edge_port" --var RATE_LIMIT:off \
   --inspector-port "${ports[3]}" --persist-to "$edge_state" --log-level warn >"$state/edge.log" 2>&1 &
 pids+=($!)
 (cd bench/floor && exec setsid "$root/node_modules/.bin/wrangler" dev --ip 127.0.0.1 --port "$floor_port" \

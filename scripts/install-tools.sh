@@ -3,6 +3,7 @@
 # the wasm32 target, worker-build, wasm-bindgen-cli at the exact wasm-bindgen version in
 # Cargo.lock, and the npm packages (wrangler, binaryen) from package-lock.json.
 # Safe to run repeatedly; a warm machine finishes in about a second.
+# `--deny` also installs cargo-deny (for `make lint`) when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tool-env.sh
@@ -35,4 +36,9 @@ fi
 if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages (wrangler, binaryen)"
   npm ci --no-audit --no-fund
+fi
+
+if [ "${1:-}" = "--deny" ] && ! cargo deny --version >/dev/null 2>&1; then
+  say "installing cargo-deny (takes several minutes)"
+  cargo install cargo-deny --locked
 fi

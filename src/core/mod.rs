@@ -13,6 +13,7 @@ pub mod list;
 pub mod org;
 pub mod patch;
 pub mod projection;
+pub mod rate_limit;
 pub mod resource;
 pub mod router;
 pub mod schema;

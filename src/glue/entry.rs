@@ -2,9 +2,10 @@
 //! plain-text 500): every failure becomes a SCIM error response, and one JSON log line per
 //! request goes to the console for `wrangler tail`.
 
-use super::{d1::D1, kv::Kv};
+use super::{d1::D1, kv::Kv, rate_limit::WorkersRateLimiter};
 use crate::core::error::ScimError;
 use crate::core::http::{HttpRequest, HttpResponse, Method, MAX_BODY_BYTES};
+use crate::core::rate_limit::RateLimiter;
 use crate::core::service::{handle, Runtime};
 use serde_json::json;
 use worker::{console_log, event, Context, Date, Env, Headers, Request, Response};
@@ -12,6 +13,10 @@ use worker::{console_log, event, Context, Date, Env, Headers, Request, Response}
 pub const DB_BINDING: &str = "DB";
 pub const KV_BINDING: &str = "TOKENS";
 pub const ADMIN_SECRET: &str = "ADMIN_SECRET";
+/// The `[[ratelimits]]` binding limiting requests per org.
+pub const RATE_LIMITER_BINDING: &str = "RATE_LIMITER";
+/// A variable that, set to `off`, turns the per-org limit off (load tests on one org).
+pub const RATE_LIMIT_VAR: &str = "RATE_LIMIT";
 
 #[event(start)]
 fn start() {
@@ -45,6 +50,17 @@ async fn serve(mut req: Request, env: &Env, started: u64) -> Result<HttpResponse
         .find(|(k, _)| k == "content-length")
         .and_then(|(_, v)| v.parse::<usize>().ok());
     if declared_length.is_some_and(|n| n > MAX_BODY_BYTES) {
+        // Refused before the body is read; the core checks the read length again for bodies
+        // sent without Content-Length (chunked).
+        console_log!(
+            "{}",
+            json!({
+                "method": req.method().to_string(),
+                "status": 413,
+                "duration_ms": Date::now().as_millis().saturating_sub(started),
+                "notes": ["Content-Length over MAX_BODY_BYTES"],
+            })
+        );
         return Ok(HttpResponse::error(&ScimError::payload_too_large(
             MAX_BODY_BYTES,
         )));
@@ -69,14 +85,19 @@ async fn serve(mut req: Request, env: &Env, started: u64) -> Result<HttpResponse
         .ok()
         .map(|s| s.to_string())
         .filter(|s| !s.is_empty());
+    let (limiter, limiter_note) = rate_limiter(env);
     let runtime = Runtime {
         db: &db,
         kv: &kv,
         now_ms: started,
         admin_secret: secret.as_deref(),
+        rate_limiter: limiter.as_ref().map(|l| l as &dyn RateLimiter),
     };
     let outcome = handle(&request, &runtime).await;
-    let log = outcome.log;
+    let mut log = outcome.log;
+    if let (Some(note), Some(_)) = (limiter_note, &log.org) {
+        log.notes.push(note.to_owned());
+    }
     console_log!(
         "{}",
         json!({
@@ -90,6 +111,23 @@ async fn serve(mut req: Request, env: &Env, started: u64) -> Result<HttpResponse
         })
     );
     Ok(outcome.response)
+}
+
+/// The per-org limiter, or `None` with the reason to log: the binding is missing (an older
+/// deployment or a wrangler.toml without `[[ratelimits]]`) or switched off by `RATE_LIMIT=off`.
+/// Either way requests are served without a limit rather than refused.
+fn rate_limiter(env: &Env) -> (Option<WorkersRateLimiter>, Option<&'static str>) {
+    let off = env
+        .var(RATE_LIMIT_VAR)
+        .map(|v| v.to_string().eq_ignore_ascii_case("off"))
+        .unwrap_or(false);
+    if off {
+        return (None, Some("rate limit off (RATE_LIMIT=off)"));
+    }
+    match env.rate_limiter(RATE_LIMITER_BINDING) {
+        Ok(binding) => (Some(WorkersRateLimiter(binding)), None),
+        Err(_) => (None, Some("rate limiter binding missing: no limit applied")),
+    }
 }
 
 fn to_worker_response(response: HttpResponse) -> worker::Result<Response> {

@@ -9,6 +9,7 @@ mod auth;
 mod concurrency;
 mod discovery;
 mod groups;
+mod hostile;
 mod isolation;
 mod protocol;
 mod query;

@@ -249,6 +249,13 @@ fn parse_json_number(word: &str) -> Option<serde_json::Number> {
         return None;
     }
     match serde_json::from_str::<serde_json::Value>(word) {
+        // serde_json (without `float_roundtrip`) may round a long decimal to a neighbouring
+        // f64, so a printed filter would re-parse to a different value; Rust's parser rounds
+        // correctly. serde_json still decides what is a JSON number.
+        Ok(serde_json::Value::Number(n)) if n.is_f64() => word
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64),
         Ok(serde_json::Value::Number(n)) => Some(n),
         _ => None,
     }
@@ -269,6 +276,45 @@ mod tests {
 
     fn value(s: &str) -> ScimResult<Literal> {
         Scanner::new(s, Mode::Filter).value()
+    }
+
+    /// Found by fuzz/fuzz_targets/filter_roundtrip.rs: a bare value full of control characters
+    /// prints quoted and escaped (`\u0000`), longer than the input limit. The printed form is
+    /// then refused for its length only, never for its syntax.
+    #[test]
+    fn escaped_bare_values_print_longer_but_valid() {
+        use crate::core::filter::{parse_filter, MAX_FILTER_LEN};
+        let input = include_bytes!("fuzz_long_escapes.bin");
+        let filter = parse_filter(std::str::from_utf8(input).unwrap()).unwrap();
+        let printed = filter.to_string();
+        assert!(printed.len() > MAX_FILTER_LEN);
+        let err = parse_filter(&printed).unwrap_err();
+        assert!(err.detail.contains("longer than"), "{}", err.detail);
+        let short = parse_filter("userName sw a\\u{1}b").unwrap();
+        assert_eq!(parse_filter(&short.to_string()).unwrap(), short);
+    }
+
+    /// Found by fuzz/fuzz_targets/filter_roundtrip.rs and patch_path.rs: long decimals were
+    /// rounded to a neighbouring f64, so the printed filter re-parsed to another value.
+    #[test]
+    fn long_numbers_round_trip_through_their_printed_form() {
+        use crate::core::filter::{parse_filter, parse_patch_path};
+        for input in [
+            "rAamszg  le 30030303000000879660488",
+            "aarsp-v[e eq 13777777777777777778]",
+            "x eq 0.1000000000000000055511151231257827",
+            "x eq 179769313486231570000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000",
+        ] {
+            let filter = parse_filter(input).unwrap();
+            let printed = filter.to_string();
+            assert_eq!(parse_filter(&printed).unwrap(), filter, "{printed}");
+        }
+        let path = parse_patch_path("aarsp-v[e eq 13777777777777777778]").unwrap();
+        assert_eq!(parse_patch_path(&path.to_string()).unwrap(), path);
+        assert_eq!(
+            value("30030303000000879660488").unwrap(),
+            Literal::Number(serde_json::Number::from_f64(3.003030300000088e22).unwrap())
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::core::http::query_pairs;
 use crate::core::http::HttpRequest;
 use crate::core::kv::KvError;
 use crate::core::projection::Projection;
+use crate::core::rate_limit::RateLimiter;
 use crate::core::schema::ResourceType;
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
@@ -19,6 +20,8 @@ pub struct Runtime<'a, D, K> {
     pub now_ms: u64,
     /// The operator secret that enables the admin API; `None` turns it off.
     pub admin_secret: Option<&'a str>,
+    /// The per-org request limiter; `None` (no binding configured) applies no limit.
+    pub rate_limiter: Option<&'a dyn RateLimiter>,
 }
 
 /// A handler failure: a SCIM error for the client, or an internal failure whose message is

@@ -16,6 +16,7 @@ pub use context::{Failure, RequestLog, Runtime};
 use crate::core::auth::authenticate;
 use crate::core::error::ScimError;
 use crate::core::http::{HttpRequest, HttpResponse, Method};
+use crate::core::rate_limit::{org_key, too_many_requests, RateDecision};
 use crate::core::router::{route, Route, ScimEndpoint};
 use crate::core::schema::ResourceType;
 use context::Ctx;
@@ -54,6 +55,9 @@ where
         Route::Scim { org, endpoint } => {
             let org_name = org.to_string();
             let result = async {
+                if let Some(refused) = check_rate_limit(&ctx, &org_name).await {
+                    return Ok(refused);
+                }
                 let verdict = authenticate(
                     runtime.kv,
                     &org,
@@ -159,6 +163,29 @@ where
     }
 }
 
+/// Counts the request against its org's budget, before authentication and storage: `Some`
+/// is the 429 to answer (RFC 6585 §4, with `Retry-After`). A limiter that fails to answer lets
+/// the request through, noted in the log.
+async fn check_rate_limit<D, K>(ctx: &Ctx<'_, D, K>, org: &str) -> Option<HttpResponse> {
+    let limiter = ctx.runtime.rate_limiter?;
+    match limiter.check(&org_key(org)).await {
+        Ok(RateDecision::Allow) => None,
+        Ok(RateDecision::Limited { retry_after_secs }) => {
+            ctx.note("rate limited".to_owned());
+            Some(
+                HttpResponse::error(&too_many_requests(retry_after_secs))
+                    .with_header("retry-after", retry_after_secs.to_string()),
+            )
+        }
+        Err(message) => {
+            ctx.note(format!(
+                "rate limiter unavailable, request allowed: {message}"
+            ));
+            None
+        }
+    }
+}
+
 fn method_not_allowed(method: Method) -> Failure {
     ScimError::method_not_allowed(format!(
         "Method {} is not allowed on this endpoint.",
@@ -214,7 +241,13 @@ fn route_name(route: &Route) -> &'static str {
 #[cfg(test)]
 mod admin_tests;
 #[cfg(test)]
+mod fault_tests;
+#[cfg(test)]
 mod groups_tests;
+#[cfg(test)]
+mod hostile_query_tests;
+#[cfg(test)]
+mod hostile_tests;
 #[cfg(test)]
 mod test_app;
 #[cfg(test)]

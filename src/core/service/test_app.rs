@@ -4,6 +4,7 @@
 use super::{handle, RequestLog, Runtime};
 use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::kv::KeyValue;
+use crate::core::rate_limit::RateLimiter;
 use crate::core::testing::{block_on, MemoryKv, SqliteDb};
 use crate::core::token::{kv_key, NewToken};
 use serde_json::Value;
@@ -24,6 +25,7 @@ pub(crate) const ADMIN_SECRET: &str = "operator-secret";
 pub(crate) struct Reply {
     pub status: u16,
     pub response: HttpResponse,
+    /// The structured log line the glue would print for this request.
     pub log: RequestLog,
 }
 
@@ -100,6 +102,19 @@ impl TestApp {
         headers: Vec<(&str, &str)>,
         body: Option<&str>,
     ) -> Reply {
+        self.raw_bytes(method, path, headers, body.unwrap_or("").as_bytes(), None)
+    }
+
+    /// `raw` with a body of any bytes and the per-org limiter requests see (`None`: no limit,
+    /// as without the binding).
+    pub fn raw_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        headers: Vec<(&str, &str)>,
+        body: &[u8],
+        rate_limiter: Option<&dyn RateLimiter>,
+    ) -> Reply {
         let (path, query) = path.split_once('?').unwrap_or((path, ""));
         let request = HttpRequest {
             method,
@@ -110,13 +125,14 @@ impl TestApp {
                 .into_iter()
                 .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
                 .collect(),
-            body: body.unwrap_or("").as_bytes().to_vec(),
+            body: body.to_vec(),
         };
         let runtime = Runtime {
             db: &self.db,
             kv: &self.kv,
             now_ms: self.now_ms,
             admin_secret: self.admin_secret,
+            rate_limiter,
         };
         let outcome = block_on(handle(&request, &runtime));
         Reply {

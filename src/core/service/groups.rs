@@ -3,7 +3,7 @@
 
 use super::context::{Ctx, Failure};
 use super::group_output::{group_body, group_response};
-use super::resource_meta::{not_modified, not_modified_response, Precondition};
+use super::resource_meta::{delete_resource, not_modified, not_modified_response, Precondition};
 use crate::core::clock::format_timestamp;
 use crate::core::db::{Database, Row, Statement};
 use crate::core::error::ScimError;
@@ -354,20 +354,6 @@ pub(crate) async fn delete<D: Database, K>(
     ctx: &Ctx<'_, D, K>,
     id: &str,
 ) -> Result<HttpResponse, Failure> {
-    let if_version = match Precondition::from_request(ctx.request) {
-        Precondition::Any => None,
-        Precondition::Version(versions) => Some(versions.first().copied().unwrap_or(-1)),
-    };
-    let results = ctx.batch(groups::delete(&ctx.org, id, if_version)).await?;
-    let deleted = results.get(groups::DELETE_AT).map_or(0, |r| r.changes) > 0;
-    let remaining = results
-        .last()
-        .and_then(|r| r.rows.first())
-        .and_then(|row| rows::int(row, "remaining"))
-        .unwrap_or(0);
-    match (deleted, remaining) {
-        (true, _) => Ok(HttpResponse::empty(204)),
-        (false, 0) => Err(not_found(id)),
-        (false, _) => Err(ScimError::precondition_failed().into()),
-    }
+    let statements = |if_version| groups::delete(&ctx.org, id, if_version);
+    delete_resource(ctx, statements, groups::DELETE_AT, || not_found(id)).await
 }

@@ -2,10 +2,11 @@
 //! `meta` (RFC 7643 §3.1), plus the conditional-request headers of RFC 7644 §3.14.
 
 use super::context::{Ctx, Failure};
+use crate::core::db::{Database, Statement};
 use crate::core::error::ScimError;
 use crate::core::http::{HttpRequest, HttpResponse};
 use crate::core::schema::ResourceType;
-use crate::core::store::{etag, version_from_etag};
+use crate::core::store::{etag, rows, version_from_etag};
 use serde_json::{json, Map, Value};
 
 /// The stored parts of a resource that `meta` is built from.
@@ -86,6 +87,34 @@ impl Precondition {
             Precondition::Version(versions) if versions.contains(&version) => Ok(()),
             Precondition::Version(_) => Err(ScimError::precondition_failed().into()),
         }
+    }
+}
+
+/// Runs a delete batch (`statements`, whose statement `delete_at` is the DELETE and whose
+/// last statement reports `remaining`) under the request's `If-Match` (RFC 7644 §3.14): 204
+/// when it applied, 404 when there was nothing to delete, 412 when the version did not match.
+pub(crate) async fn delete_resource<D: Database, K>(
+    ctx: &Ctx<'_, D, K>,
+    statements: impl FnOnce(Option<i64>) -> Vec<Statement>,
+    delete_at: usize,
+    not_found: impl FnOnce() -> Failure,
+) -> Result<HttpResponse, Failure> {
+    let if_version = match Precondition::from_request(ctx.request) {
+        Precondition::Any => None,
+        // An If-Match that names none of our versions can never match.
+        Precondition::Version(versions) => Some(versions.first().copied().unwrap_or(-1)),
+    };
+    let results = ctx.batch(statements(if_version)).await?;
+    let deleted = results.get(delete_at).map_or(0, |r| r.changes) > 0;
+    let remaining = results
+        .last()
+        .and_then(|r| r.rows.first())
+        .and_then(|row| rows::int(row, "remaining"))
+        .unwrap_or(0);
+    match (deleted, remaining) {
+        (true, _) => Ok(HttpResponse::empty(204)),
+        (false, 0) => Err(not_found()),
+        (false, _) => Err(ScimError::precondition_failed().into()),
     }
 }
 

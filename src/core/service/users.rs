@@ -4,7 +4,8 @@
 
 use super::context::{Ctx, Failure};
 use super::resource_meta::{
-    not_modified, not_modified_response, render, resource_response, MetaParts, Precondition,
+    delete_resource, not_modified, not_modified_response, render, resource_response, MetaParts,
+    Precondition,
 };
 use crate::core::clock::format_timestamp;
 use crate::core::db::Database;
@@ -204,21 +205,6 @@ pub(crate) async fn delete<D: Database, K>(
     ctx: &Ctx<'_, D, K>,
     id: &str,
 ) -> Result<HttpResponse, Failure> {
-    let if_version = match Precondition::from_request(ctx.request) {
-        Precondition::Any => None,
-        // An If-Match that names none of our versions can never match.
-        Precondition::Version(versions) => Some(versions.first().copied().unwrap_or(-1)),
-    };
-    let results = ctx.batch(users::delete(&ctx.org, id, if_version)).await?;
-    let deleted = results.get(users::DELETE_AT).map_or(0, |r| r.changes) > 0;
-    let remaining = results
-        .last()
-        .and_then(|r| r.rows.first())
-        .and_then(|row| crate::core::store::rows::int(row, "remaining"))
-        .unwrap_or(0);
-    match (deleted, remaining) {
-        (true, _) => Ok(HttpResponse::empty(204)),
-        (false, 0) => Err(not_found(id)),
-        (false, _) => Err(ScimError::precondition_failed().into()),
-    }
+    let statements = |if_version| users::delete(&ctx.org, id, if_version);
+    delete_resource(ctx, statements, users::DELETE_AT, || not_found(id)).await
 }

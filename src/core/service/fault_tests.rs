@@ -201,15 +201,7 @@ fn over_the_limit_is_429_with_retry_after_before_auth_or_storage() {
     assert_eq!(refused.log.d1_round_trips, 0);
     assert_eq!(limiter.seen.borrow().as_slice(), ["org:acme"; 3]);
     // Another org has its own budget; invalid org names never reach the limiter.
-    let other = TestApp {
-        db: app.db,
-        kv: app.kv,
-        org: String::new(),
-        token: String::new(),
-        now_ms: app.now_ms,
-        admin_secret: app.admin_secret,
-    }
-    .with_org("globex");
+    let other = app.with_org("globex");
     let reply = other.raw_bytes(
         Method::Get,
         "/scim/v2/globex/Users",

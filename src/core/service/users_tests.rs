@@ -46,15 +46,7 @@ fn duplicate_user_name_in_any_case_is_409_uniqueness() {
 fn same_user_name_in_two_orgs_is_fine() {
     let app = TestApp::new();
     app.create_user("bob");
-    let other = TestApp {
-        db: app.db,
-        kv: app.kv,
-        org: String::new(),
-        token: String::new(),
-        now_ms: app.now_ms,
-        admin_secret: app.admin_secret,
-    }
-    .with_org("globex");
+    let other = app.with_org("globex");
     other.create_user("bob");
 }
 
@@ -75,15 +67,7 @@ fn get_returns_the_user_and_404_for_unknown_ids() {
 fn another_orgs_id_is_404() {
     let app = TestApp::new();
     let id = app.create_user("dave");
-    let other = TestApp {
-        db: app.db,
-        kv: app.kv,
-        org: String::new(),
-        token: String::new(),
-        now_ms: app.now_ms,
-        admin_secret: app.admin_secret,
-    }
-    .with_org("globex");
+    let other = app.with_org("globex");
     assert_eq!(other.get(&format!("/Users/{id}")).status, 404);
     assert_eq!(other.delete(&format!("/Users/{id}")).status, 404);
     assert_eq!(

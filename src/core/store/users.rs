@@ -49,6 +49,31 @@ impl UserColumns {
         })
     }
 
+    /// `?1`–`?10` of the insert and update statements: org, id, the indexed columns, `data`
+    /// and the write time, followed by `extra`.
+    fn params<const N: usize>(
+        &self,
+        org: &str,
+        id: &str,
+        now: &str,
+        extra: [SqlValue; N],
+    ) -> Vec<SqlValue> {
+        let mut params: Vec<SqlValue> = vec![
+            org.into(),
+            id.into(),
+            self.user_name.as_str().into(),
+            self.user_name.to_lowercase().into(),
+            self.external_id.clone().into(),
+            self.display_name.clone().into(),
+            self.display_name.as_ref().map(|d| d.to_lowercase()).into(),
+            self.active.into(),
+            self.data.as_str().into(),
+            now.into(),
+        ];
+        params.extend(extra);
+        params
+    }
+
     fn emails_json(&self) -> String {
         Value::from(self.emails_ci.clone()).to_string()
     }
@@ -116,19 +141,7 @@ pub fn insert(org: &str, id: &str, cols: &UserColumns, now: &str, version: i64) 
             "INSERT INTO users (org, id, user_name, user_name_ci, external_id, display_name, display_name_ci, \
              active, data, created, last_modified, version) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11) ON CONFLICT DO NOTHING",
-            vec![
-                org.into(),
-                id.into(),
-                cols.user_name.as_str().into(),
-                cols.user_name.to_lowercase().into(),
-                cols.external_id.clone().into(),
-                cols.display_name.clone().into(),
-                cols.display_name.as_ref().map(|d| d.to_lowercase()).into(),
-                cols.active.into(),
-                cols.data.as_str().into(),
-                now.into(),
-                version.into(),
-            ],
+            cols.params(org, id, now, [version.into()]),
         ),
         insert_emails(org, id, cols, version),
         counts::count_inserted(org, ResourceType::User, id, version),
@@ -186,20 +199,7 @@ pub fn update(
             "UPDATE OR IGNORE users SET user_name = ?3, user_name_ci = ?4, external_id = ?5, display_name = ?6, \
              display_name_ci = ?7, active = ?8, data = ?9, last_modified = ?10, version = ?11 \
              WHERE org = ?1 AND id = ?2 AND version = ?12",
-            vec![
-                org.into(),
-                id.into(),
-                cols.user_name.as_str().into(),
-                cols.user_name.to_lowercase().into(),
-                cols.external_id.clone().into(),
-                cols.display_name.clone().into(),
-                cols.display_name.as_ref().map(|d| d.to_lowercase()).into(),
-                cols.active.into(),
-                cols.data.as_str().into(),
-                now.into(),
-                new_version.into(),
-                read_version.into(),
-            ],
+            cols.params(org, id, now, [new_version.into(), read_version.into()]),
         ),
         Statement::new(
             "DELETE FROM user_emails WHERE org = ?1 AND user_id = ?2 \

@@ -6,32 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tool-env.sh
 
-state=$(mktemp -d -t scim-soak-XXXXXX)
-wrangler_pid=""
-cleanup() {
-  if [ -n "$wrangler_pid" ]; then
-    kill -- "-$wrangler_pid" 2>/dev/null || kill "$wrangler_pid" 2>/dev/null || true
-    wait "$wrangler_pid" 2>/dev/null || true
-  fi
-  rm -rf "$state"
-}
-trap cleanup EXIT
-
-wrangler d1 execute DB --local --persist-to "$state" --file schema.sql >/dev/null
-cargo build --quiet --release --bin scim-token
-target/release/scim-token seed "$state/kv.json" "${SOAK_ORGS:-16}" soak- > "$state/tokens.json"
-wrangler kv bulk put "$state/kv.json" --binding TOKENS --local --persist-to "$state" >/dev/null
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-setsid "$PWD/node_modules/.bin/wrangler" dev --ip 127.0.0.1 --port "$port" --persist-to "$state" \
-  --log-level warn >"$state/wrangler.log" 2>&1 &
-wrangler_pid=$!
-base="http://127.0.0.1:$port"
-for _ in $(seq 1 120); do
-  if curl -fsS "$base/health" >/dev/null 2>&1; then break; fi
-  kill -0 "$wrangler_pid" 2>/dev/null || { cat "$state/wrangler.log" >&2; exit 1; }
-  sleep 0.5
-done
+source scripts/local-worker.sh
+start_local_worker soak- "${SOAK_ORGS:-16}" --log-level warn
 
 SOAK_BASE_URL="$base" SOAK_TOKENS="$state/tokens.json" SOAK_PGID="$wrangler_pid" \
   python3 scripts/soak.py

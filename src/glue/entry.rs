@@ -107,6 +107,9 @@ async fn serve(mut req: Request, env: &Env, started: u64) -> Result<HttpResponse
             "status": log.status,
             "duration_ms": Date::now().as_millis().saturating_sub(started),
             "d1_round_trips": log.d1_round_trips,
+            // Linear memory of this isolate's wasm instance (it only ever grows): shows in
+            // `wrangler tail` whether the worker's own memory is stable under load.
+            "wasm_memory_kib": core::arch::wasm32::memory_size(0) * 64,
             "notes": log.notes,
         })
     );

@@ -4,7 +4,7 @@
 use serde_json::Value;
 use std::collections::HashSet;
 
-use super::value::MAX_STRING_BYTES;
+use super::value::{labelled_elements, MAX_STRING_BYTES};
 use crate::core::error::{ScimError, ScimResult};
 
 /// RFC 7643 §4.2: a member's `type` is "User" or "Group".
@@ -44,14 +44,9 @@ impl Member {
 /// Entra's `"$ref": null`, and not stored. `type` is matched case-insensitively and defaults
 /// to User. Duplicate ids collapse to their first occurrence. `label` prefixes error paths.
 pub(crate) fn parse_members(value: &Value, label: &str) -> ScimResult<Vec<Member>> {
-    let items: Vec<(String, &Value)> = match value {
+    let items = match value {
         Value::Null => Vec::new(),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (format!("{label}[{i}]"), v))
-            .collect(),
-        single => vec![(label.to_owned(), single)],
+        _ => labelled_elements(value, label),
     };
     let mut out: Vec<Member> = Vec::with_capacity(items.len());
     // A set, not a scan of `out`: an initial load of 50,000 members stays linear.

@@ -16,6 +16,20 @@ pub const MAX_STRING_BYTES: usize = 8 * 1024;
 /// The most elements one multi-valued attribute may hold.
 pub const MAX_MULTI_VALUES: usize = 1000;
 
+/// The elements of a multi-valued value, each with its label for error messages
+/// (`emails[2]`). Leniency: a lone element where an array belongs is read as a one-element
+/// array.
+pub(crate) fn labelled_elements<'v>(value: &'v Value, label: &str) -> Vec<(String, &'v Value)> {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("{label}[{i}]"), v))
+            .collect(),
+        single => vec![(label.to_owned(), single)],
+    }
+}
+
 /// Normalises a whole attribute value (singular or multi-valued). `None` means "unassigned":
 /// JSON `null` (RFC 7643 §2.5) and an empty array (RFC 7644 §3.5.2 treats `[]` as no values)
 /// both drop the attribute. `label` names the attribute in error messages.
@@ -30,15 +44,7 @@ pub(crate) fn normalize_attr(
     if !def.multi_valued {
         return normalize_single(def, value, label);
     }
-    // Leniency: a lone element where an array belongs is read as a one-element array.
-    let items: Vec<(String, &Value)> = match value {
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (format!("{label}[{i}]"), v))
-            .collect(),
-        single => vec![(label.to_owned(), single)],
-    };
+    let items = labelled_elements(value, label);
     if items.len() > MAX_MULTI_VALUES {
         return Err(ScimError::invalid_value(format!(
             "Attribute '{label}' has more than {MAX_MULTI_VALUES} values."

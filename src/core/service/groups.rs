@@ -12,8 +12,8 @@ use crate::core::patch::{apply_group_patch, member_ops_of, parse_patch_request, 
 use crate::core::resource::{check_immutable, parse_group_body, Member};
 use crate::core::schema::ResourceType;
 use crate::core::store::groups::{self, GroupColumns, StoredGroup, VersionCheck};
-use crate::core::store::users::UpdateOutcome;
 use crate::core::store::{etag, new_id, new_version, rows};
+use crate::core::store::{update_outcome, UpdateOutcome};
 use serde_json::Value;
 
 /// How often a group write that lost a race is retried (see `users::MAX_WRITE_ATTEMPTS`). Only
@@ -299,10 +299,7 @@ async fn write<D: Database, K>(
             Some(cols.display_name.to_lowercase()),
         ));
         let results = ctx.batch(statements).await?;
-        match crate::core::store::users::update_outcome(
-            results.last().and_then(|r| r.rows.first()),
-            version,
-        ) {
+        match update_outcome(results.last().and_then(|r| r.rows.first()), version) {
             UpdateOutcome::Applied => {
                 let group = StoredGroup {
                     id: id.to_owned(),
@@ -313,7 +310,7 @@ async fn write<D: Database, K>(
                 };
                 return Ok(Written { group });
             }
-            UpdateOutcome::UserNameTaken => return Err(taken(&cols.display_name)),
+            UpdateOutcome::NameTaken => return Err(taken(&cols.display_name)),
             UpdateOutcome::Gone => return Err(not_found(id)),
             UpdateOutcome::VersionConflict if precondition.is_conditional() => {
                 return Err(ScimError::precondition_failed().into())

@@ -14,8 +14,9 @@ use crate::core::http::HttpResponse;
 use crate::core::patch::{apply_user_patch, parse_patch_request};
 use crate::core::resource::{check_immutable, parse_user_body};
 use crate::core::schema::ResourceType;
-use crate::core::store::users::{self, StoredUser, UpdateOutcome, UserColumns};
+use crate::core::store::users::{self, StoredUser, UserColumns};
 use crate::core::store::{new_id, new_version};
+use crate::core::store::{update_outcome, UpdateOutcome};
 use serde_json::Value;
 
 /// How often a write that lost a race is retried before answering 409. Every round of a race
@@ -162,7 +163,7 @@ async fn write<D: Database, K>(
             ))
             .await?;
         let current = results.last().and_then(|r| r.rows.first());
-        let outcome = users::update_outcome(current, version);
+        let outcome = update_outcome(current, version);
         match outcome {
             UpdateOutcome::Applied => {
                 let stored = StoredUser {
@@ -179,7 +180,7 @@ async fn write<D: Database, K>(
                     version,
                 ));
             }
-            UpdateOutcome::UserNameTaken => return Err(taken(&cols.user_name)),
+            UpdateOutcome::NameTaken => return Err(taken(&cols.user_name)),
             UpdateOutcome::Gone => return Err(not_found(id)),
             UpdateOutcome::VersionConflict if precondition.is_conditional() => {
                 return Err(ScimError::precondition_failed().into())

@@ -234,7 +234,8 @@ fn invalid_bodies_are_scim_400s() {
 #[test]
 fn a_lost_update_race_reports_the_winners_row_in_the_same_batch() {
     use crate::core::db::Database;
-    use crate::core::store::users::{self, UpdateOutcome, UserColumns};
+    use crate::core::store::users::{self, UserColumns};
+    use crate::core::store::{update_outcome, UpdateOutcome};
     let app = TestApp::new();
     let id = app.create_user("racer");
     let winner = app.patch(
@@ -258,10 +259,7 @@ fn a_lost_update_race_reports_the_winners_row_in_the_same_batch() {
     );
     let results = crate::core::testing::block_on(app.db.batch(statements)).unwrap();
     let row = results.last().and_then(|r| r.rows.first());
-    assert_eq!(
-        users::update_outcome(row, 42),
-        UpdateOutcome::VersionConflict
-    );
+    assert_eq!(update_outcome(row, 42), UpdateOutcome::VersionConflict);
     let current = users::decode(row.unwrap()).expect("the current row");
     assert_eq!(current.doc["title"], "Winner");
     assert!(current.doc.get("nickName").is_none());
@@ -275,7 +273,8 @@ fn a_lost_update_race_reports_the_winners_row_in_the_same_batch() {
 #[test]
 fn update_of_a_deleted_user_reports_gone() {
     use crate::core::db::Database;
-    use crate::core::store::users::{self, UpdateOutcome, UserColumns};
+    use crate::core::store::users::{self, UserColumns};
+    use crate::core::store::{update_outcome, UpdateOutcome};
     let app = TestApp::new();
     let cols = UserColumns::from_doc(&json!({"userName": "ghost"})).unwrap();
     let statements = users::update(
@@ -289,7 +288,7 @@ fn update_of_a_deleted_user_reports_gone() {
     );
     let results = crate::core::testing::block_on(app.db.batch(statements)).unwrap();
     let row = results.last().and_then(|r| r.rows.first());
-    assert_eq!(users::update_outcome(row, 2), UpdateOutcome::Gone);
+    assert_eq!(update_outcome(row, 2), UpdateOutcome::Gone);
 }
 
 #[test]

@@ -11,6 +11,30 @@ pub mod users;
 
 use crate::core::error::ScimError;
 
+/// What an update batch found, from its last statement (`version` of the row now, and the
+/// `holder` of the new unique name if another resource has it). Shared by users and groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateOutcome {
+    Applied,
+    /// The row's version was not the one read: someone else wrote first.
+    VersionConflict,
+    /// Another resource of the org already has the new unique name (userName, displayName).
+    NameTaken,
+    /// The resource no longer exists.
+    Gone,
+}
+
+pub fn update_outcome(row: Option<&crate::core::db::Row>, new_version: i64) -> UpdateOutcome {
+    let version = row.and_then(|r| rows::int(r, "version"));
+    let holder = row.and_then(|r| rows::text(r, "holder"));
+    match version {
+        None => UpdateOutcome::Gone,
+        Some(v) if v == new_version => UpdateOutcome::Applied,
+        Some(_) if holder.is_some() => UpdateOutcome::NameTaken,
+        Some(_) => UpdateOutcome::VersionConflict,
+    }
+}
+
 /// A fresh resource version: random, below 2^53 so D1 (JavaScript numbers) keeps it exact.
 /// A random version (rather than a counter) lets a batch recognise its own write: a guard
 /// `version = ?new` can only be true if this very request's UPDATE applied.

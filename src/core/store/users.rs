@@ -162,22 +162,10 @@ fn insert_emails(org: &str, id: &str, cols: &UserColumns, version: i64) -> State
     )
 }
 
-/// What an update batch found (its last statement).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UpdateOutcome {
-    Applied,
-    /// The row's version was not the one read: someone else wrote first.
-    VersionConflict,
-    /// Another user in the org already has the new userName.
-    UserNameTaken,
-    /// The user no longer exists.
-    Gone,
-}
-
 /// Replacing a user's document, conditional on the version that was read (optimistic
 /// concurrency: a writer that read version N never overwrites N+1). The email rows are
 /// rewritten only if this very UPDATE applied (guarded on the new random version). The last
-/// statement reports the outcome (see `update_outcome`) together with the row as it now
+/// statement reports the outcome (see `store::update_outcome`) together with the row as it now
 /// stands (decodable with `decode`, with `groups` when `with_groups`), so a writer that lost
 /// a race retries from the winner's state without another round trip.
 pub fn update(
@@ -216,17 +204,6 @@ pub fn update(
             vec![org.into(), id.into(), cols.user_name.to_lowercase().into()],
         ),
     ]
-}
-
-pub fn update_outcome(row: Option<&Row>, new_version: i64) -> UpdateOutcome {
-    let version = row.and_then(|r| rows::int(r, "version"));
-    let holder = row.and_then(|r| rows::text(r, "holder"));
-    match version {
-        None => UpdateOutcome::Gone,
-        Some(v) if v == new_version => UpdateOutcome::Applied,
-        Some(_) if holder.is_some() => UpdateOutcome::UserNameTaken,
-        Some(_) => UpdateOutcome::VersionConflict,
-    }
 }
 
 /// Deleting a user and its membership and email rows. With `if_version`, nothing is deleted

@@ -84,6 +84,20 @@ impl Projection {
         }
     }
 
+    /// Whether the projection names sub-attributes of core attribute `name` (e.g.
+    /// `attributes=members.value`), so its values must be trimmed one by one; otherwise a
+    /// wanted attribute is returned whole.
+    pub fn trims_sub_attributes(&self, name: &str) -> bool {
+        let Some(def) = top_level_def(self.rt, name) else {
+            return false;
+        };
+        self.include
+            .iter()
+            .flatten()
+            .chain(&self.exclude)
+            .any(|s| s.ext.is_none() && s.attr == Some(def.name) && s.sub.is_some())
+    }
+
     /// Applies the projection to an output resource.
     pub fn apply(&self, resource: Value) -> Value {
         let Value::Object(obj) = resource else {

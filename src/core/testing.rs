@@ -104,7 +104,7 @@ pub fn run(conn: &rusqlite::Connection, statement: &Statement) -> Result<Stateme
         out.push(map);
     }
     drop(rows);
-    let changes = if names.is_empty() { conn.changes() } else { 0 };
+    let changes = Some(if names.is_empty() { conn.changes() } else { 0 });
     Ok(StatementResult { rows: out, changes })
 }
 
@@ -135,6 +135,14 @@ impl Database for SqliteDb {
         })?;
         Ok(results)
     }
+}
+
+/// Runs a store plan on `db` as the service would (one batch) and decodes it.
+pub fn run_plan<T: 'static>(db: &SqliteDb, plan: crate::core::store::plan::Plan<T>) -> T {
+    let (statements, decoder) = plan.into_parts();
+    decoder
+        .decode(block_on(db.batch(statements)).expect("batch"))
+        .expect("decodes")
 }
 
 #[derive(Default)]

@@ -55,11 +55,14 @@ pub struct Page {
 const DEFAULT_SORT: &str = "r.created";
 
 /// Builds the statements for `params` on `rt` in `org`. `now_ms` checks cursor expiry.
+/// `extra_column` is a parameterless column expression over alias `r` added to the page
+/// (the sub-select computing `User.groups` or `Group.members`, see `store::members`).
 pub fn build_list_query(
     rt: ResourceType,
     org: &str,
     params: &ListParams,
     now_ms: u64,
+    extra_column: Option<&str>,
 ) -> ScimResult<ListQuery> {
     let table = match rt {
         ResourceType::User => "users",
@@ -123,8 +126,9 @@ pub fn build_list_query(
     let page = (params.count > 0).then(|| {
         // A previous page is read backwards from the position, then reversed in `page`.
         let dir = if ascending != reverse { "ASC" } else { "DESC" };
+        let extra = extra_column.map_or(String::new(), |c| format!(", {c}"));
         let mut sql = format!(
-            "SELECT r.id, r.data, r.created, r.last_modified, r.version, {sort} AS sort_key \
+            "SELECT r.id, r.data, r.created, r.last_modified, r.version, {sort} AS sort_key{extra} \
              FROM {table} r WHERE {page_where} ORDER BY {sort} {dir}, r.id {dir} LIMIT ?"
         );
         match mode {
@@ -148,20 +152,6 @@ pub fn build_list_query(
 }
 
 impl ListQuery {
-    /// Adds a parameterless column expression over alias `r` to the page statement (e.g. the
-    /// correlated sub-select computing `User.groups`).
-    pub fn add_page_column(&mut self, column_sql: &str) {
-        if let Some(page) = &mut self.page {
-            page.sql = page
-                .sql
-                .replacen("SELECT r.id,", &format!("SELECT {column_sql}, r.id,"), 1);
-        }
-    }
-
-    pub fn is_cursor_paged(&self) -> bool {
-        matches!(self.mode, Mode::Cursor { .. })
-    }
-
     /// Puts the fetched page rows in response order and computes `nextCursor` and
     /// `previousCursor` (RFC 9865 §2.2) in cursor mode.
     pub fn page(&self, mut rows: Vec<Row>, now_ms: u64) -> Page {

@@ -301,3 +301,70 @@ fn every_statement_is_scoped_to_the_org() {
     let p = ListParams::from_query("filter=userName+eq+%22x%22").expect("params");
     assert_eq!(total(&conn, &p), 0);
 }
+
+/// The ids of a whole sorted list, read by index.
+fn sorted_ids(conn: &Connection, query: &str) -> Vec<String> {
+    let p = ListParams::from_query(query).expect("params");
+    let q = build_list_query(ResourceType::User, "acme", &p, NOW_MS, None).expect("query");
+    ids(&q.page(rows(conn, q.page.as_ref().expect("page")), NOW_MS).rows)
+}
+
+#[test]
+fn resources_without_the_sort_value_go_last_ascending_and_first_descending() {
+    // RFC 7644 §3.4.2.3, for a single-valued and a multi-valued sortBy.
+    let conn = open();
+    let users = [
+        ("m1", json!({"userName": "m1"})),
+        ("b", json!({"userName": "b", "displayName": "Bea", "emails": [{"value": "b@x"}]})),
+        ("a", json!({"userName": "a", "displayName": "al", "emails": [{"value": "a@x"}]})),
+        ("m2", json!({"userName": "m2", "displayName": null, "emails": []})),
+        ("c", json!({"userName": "c", "displayName": "Cy", "emails": [{"value": "c@x"}]})),
+    ];
+    for (i, (id, data)) in users.iter().enumerate() {
+        insert_user(&conn, "acme", id, &format!("2024-01-01T00:00:0{i}.000Z"), data);
+    }
+    for sort_by in ["displayName", "emails", "emails.value"] {
+        assert_eq!(
+            sorted_ids(&conn, &format!("sortBy={sort_by}")),
+            ["a", "b", "c", "m1", "m2"],
+            "{sort_by} ascending"
+        );
+        assert_eq!(
+            sorted_ids(&conn, &format!("sortBy={sort_by}&sortOrder=descending")),
+            ["m2", "m1", "c", "b", "a"],
+            "{sort_by} descending"
+        );
+        // Cursor pages of two agree with the index order, across the missing values.
+        let p = ListParams::from_query(&format!("sortBy={sort_by}&count=2")).unwrap();
+        let mut all = Vec::new();
+        let mut p2 = p.clone();
+        p2.cursor = Some(String::new());
+        loop {
+            let q = build_list_query(ResourceType::User, "acme", &p2, NOW_MS, None).unwrap();
+            let page = q.page(rows(&conn, q.page.as_ref().unwrap()), NOW_MS);
+            all.extend(ids(&page.rows));
+            match page.next_cursor {
+                Some(c) => p2.cursor = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(all, ["a", "b", "c", "m1", "m2"], "{sort_by} by cursor");
+    }
+}
+
+#[test]
+fn a_multi_valued_sort_uses_the_primary_value_else_the_first() {
+    let conn = open();
+    let users = [
+        // Primary is the second element: sorts as "a@x", not "z@x".
+        ("p", json!({"userName": "p", "emails": [{"value": "z@x"}, {"value": "a@x", "primary": true}]})),
+        // No primary: the first element, "m@x" (not "b@x").
+        ("f", json!({"userName": "f", "emails": [{"value": "m@x"}, {"value": "b@x"}]})),
+        ("q", json!({"userName": "q", "emails": [{"value": "c@x", "primary": false}, {"value": "d@x"}]})),
+    ];
+    for (i, (id, data)) in users.iter().enumerate() {
+        insert_user(&conn, "acme", id, &format!("2024-01-01T00:00:0{i}.000Z"), data);
+    }
+    assert_eq!(sorted_ids(&conn, "sortBy=emails"), ["p", "q", "f"]);
+    assert_eq!(sorted_ids(&conn, "sortBy=emails.value&sortOrder=descending"), ["f", "q", "p"]);
+}

@@ -306,7 +306,9 @@ fn every_statement_is_scoped_to_the_org() {
 fn sorted_ids(conn: &Connection, query: &str) -> Vec<String> {
     let p = ListParams::from_query(query).expect("params");
     let q = build_list_query(ResourceType::User, "acme", &p, NOW_MS, None).expect("query");
-    ids(&q.page(rows(conn, q.page.as_ref().expect("page")), NOW_MS).rows)
+    ids(&q
+        .page(rows(conn, q.page.as_ref().expect("page")), NOW_MS)
+        .rows)
 }
 
 #[test]
@@ -315,13 +317,31 @@ fn resources_without_the_sort_value_go_last_ascending_and_first_descending() {
     let conn = open();
     let users = [
         ("m1", json!({"userName": "m1"})),
-        ("b", json!({"userName": "b", "displayName": "Bea", "emails": [{"value": "b@x"}]})),
-        ("a", json!({"userName": "a", "displayName": "al", "emails": [{"value": "a@x"}]})),
-        ("m2", json!({"userName": "m2", "displayName": null, "emails": []})),
-        ("c", json!({"userName": "c", "displayName": "Cy", "emails": [{"value": "c@x"}]})),
+        (
+            "b",
+            json!({"userName": "b", "displayName": "Bea", "emails": [{"value": "b@x"}]}),
+        ),
+        (
+            "a",
+            json!({"userName": "a", "displayName": "al", "emails": [{"value": "a@x"}]}),
+        ),
+        (
+            "m2",
+            json!({"userName": "m2", "displayName": null, "emails": []}),
+        ),
+        (
+            "c",
+            json!({"userName": "c", "displayName": "Cy", "emails": [{"value": "c@x"}]}),
+        ),
     ];
     for (i, (id, data)) in users.iter().enumerate() {
-        insert_user(&conn, "acme", id, &format!("2024-01-01T00:00:0{i}.000Z"), data);
+        insert_user(
+            &conn,
+            "acme",
+            id,
+            &format!("2024-01-01T00:00:0{i}.000Z"),
+            data,
+        );
     }
     for sort_by in ["displayName", "emails", "emails.value"] {
         assert_eq!(
@@ -357,14 +377,32 @@ fn a_multi_valued_sort_uses_the_primary_value_else_the_first() {
     let conn = open();
     let users = [
         // Primary is the second element: sorts as "a@x", not "z@x".
-        ("p", json!({"userName": "p", "emails": [{"value": "z@x"}, {"value": "a@x", "primary": true}]})),
+        (
+            "p",
+            json!({"userName": "p", "emails": [{"value": "z@x"}, {"value": "a@x", "primary": true}]}),
+        ),
         // No primary: the first element, "m@x" (not "b@x").
-        ("f", json!({"userName": "f", "emails": [{"value": "m@x"}, {"value": "b@x"}]})),
-        ("q", json!({"userName": "q", "emails": [{"value": "c@x", "primary": false}, {"value": "d@x"}]})),
+        (
+            "f",
+            json!({"userName": "f", "emails": [{"value": "m@x"}, {"value": "b@x"}]}),
+        ),
+        (
+            "q",
+            json!({"userName": "q", "emails": [{"value": "c@x", "primary": false}, {"value": "d@x"}]}),
+        ),
     ];
     for (i, (id, data)) in users.iter().enumerate() {
-        insert_user(&conn, "acme", id, &format!("2024-01-01T00:00:0{i}.000Z"), data);
+        insert_user(
+            &conn,
+            "acme",
+            id,
+            &format!("2024-01-01T00:00:0{i}.000Z"),
+            data,
+        );
     }
     assert_eq!(sorted_ids(&conn, "sortBy=emails"), ["p", "q", "f"]);
-    assert_eq!(sorted_ids(&conn, "sortBy=emails.value&sortOrder=descending"), ["f", "q", "p"]);
+    assert_eq!(
+        sorted_ids(&conn, "sortBy=emails.value&sortOrder=descending"),
+        ["f", "q", "p"]
+    );
 }

@@ -250,6 +250,8 @@ mod hostile_query_tests;
 #[cfg(test)]
 mod hostile_tests;
 #[cfg(test)]
+mod store_boundary_tests;
+#[cfg(test)]
 mod test_app;
 #[cfg(test)]
 mod users_tests;

@@ -279,3 +279,30 @@ fn member_display_round_trips_as_sent_else_shows_the_members_name() {
     );
     assert_eq!(display_of(&put.json(), &a), "a@example.com");
 }
+
+#[test]
+fn schemas_document_the_member_display_rule() {
+    let app = TestApp::new();
+    let schema = app
+        .get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group")
+        .json();
+    let members = schema["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "members")
+        .expect("members")
+        .clone();
+    let display = members["subAttributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "display")
+        .expect("display")
+        .clone();
+    assert_eq!(display["mutability"], "readWrite", "{display}");
+    assert!(display["description"]
+        .as_str()
+        .unwrap()
+        .contains("as the client sent it"));
+}

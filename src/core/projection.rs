@@ -60,6 +60,7 @@ impl Projection {
     }
 
     /// No projection: the default set.
+    #[cfg(test)]
     pub fn all(rt: ResourceType) -> Projection {
         Projection {
             rt,

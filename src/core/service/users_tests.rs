@@ -233,7 +233,7 @@ fn invalid_bodies_are_scim_400s() {
 
 #[test]
 fn a_lost_update_race_reports_the_winners_row_in_the_same_batch() {
-    use crate::core::store::resource::Updated;
+    use crate::core::store::resource::UpdateOutcome;
     use crate::core::store::{users, WriteStamp};
     use crate::core::testing::run_plan;
     let app = TestApp::new();
@@ -254,7 +254,7 @@ fn a_lost_update_race_reports_the_winners_row_in_the_same_batch() {
     };
     let stale_doc = json!({"userName": "racer", "nickName": "Loser"});
     let plan = users::update(&app.org, &stale, stale_doc, &stamp, true).unwrap();
-    let Updated::VersionMismatch(Some(current)) = run_plan(&app.db, plan) else {
+    let UpdateOutcome::VersionMismatch(Some(current)) = run_plan(&app.db, plan) else {
         panic!("a lost race reports the current row");
     };
     assert_eq!(current.doc["title"], "Winner");
@@ -268,7 +268,7 @@ fn a_lost_update_race_reports_the_winners_row_in_the_same_batch() {
 
 #[test]
 fn update_of_a_deleted_user_reports_not_found() {
-    use crate::core::store::resource::Updated;
+    use crate::core::store::resource::UpdateOutcome;
     use crate::core::store::{users, WriteStamp};
     use crate::core::testing::run_plan;
     let app = TestApp::new();
@@ -280,7 +280,7 @@ fn update_of_a_deleted_user_reports_not_found() {
         version: 2,
     };
     let plan = users::update(&app.org, &user, json!({"userName": "ghost"}), &stamp, false).unwrap();
-    assert_eq!(run_plan(&app.db, plan), Updated::NotFound);
+    assert_eq!(run_plan(&app.db, plan), UpdateOutcome::NotFound);
 }
 
 #[test]

@@ -15,7 +15,7 @@ use crate::core::schema::ResourceType;
 use crate::core::store::members::MemberCheck;
 use crate::core::store::plan::Plan;
 use crate::core::store::precondition::IfMatch;
-use crate::core::store::resource::{Created, Deleted, Stored, Updated};
+use crate::core::store::resource::{CreateOutcome, DeleteOutcome, Stored, UpdateOutcome};
 use crate::core::store::{new_version, WriteStamp};
 use serde_json::Value;
 
@@ -53,11 +53,11 @@ pub(crate) async fn create<D: Database, K>(
     ctx: &Ctx<'_, D, K>,
     rt: ResourceType,
     doc: &Value,
-    plan: Plan<Created>,
+    plan: Plan<CreateOutcome>,
 ) -> Result<HttpResponse, Failure> {
     match ctx.run(plan).await? {
-        Created::Created(stored) => resource_response(ctx, 201, &stored),
-        Created::NameTaken => Err(taken(rt, doc)),
+        CreateOutcome::Created(stored) => resource_response(ctx, 201, &stored),
+        CreateOutcome::NameTaken => Err(taken(rt, doc)),
     }
 }
 
@@ -88,7 +88,7 @@ pub(crate) async fn update<D: Database, K>(
     id: &str,
     read: impl Fn() -> Plan<(Option<Stored>, MemberCheck)>,
     change: impl Fn(&Value) -> Result<Value, Failure>,
-    plan: impl Fn(&Stored, Value, &WriteStamp, &IfMatch) -> Result<Plan<Updated>, ScimError>,
+    plan: impl Fn(&Stored, Value, &WriteStamp, &IfMatch) -> Result<Plan<UpdateOutcome>, ScimError>,
 ) -> Result<Stored, Failure> {
     let if_match = IfMatch::parse(ctx.request.header("if-match"));
     let mut next: Option<Stored> = None;
@@ -112,14 +112,14 @@ pub(crate) async fn update<D: Database, K>(
         let stamp = WriteStamp::new(ctx.now_ms())?;
         let refused = taken(rt, &doc);
         match ctx.run(plan(&old, doc, &stamp, &if_match)?).await? {
-            Updated::Updated(stored) => return Ok(stored),
-            Updated::NameTaken => return Err(refused),
-            Updated::NotFound => return Err(not_found(rt, id)),
-            Updated::VersionMismatch(_) if if_match.is_conditional() => {
+            UpdateOutcome::Updated(stored) => return Ok(stored),
+            UpdateOutcome::NameTaken => return Err(refused),
+            UpdateOutcome::NotFound => return Err(not_found(rt, id)),
+            UpdateOutcome::VersionMismatch(_) if if_match.is_conditional() => {
                 return Err(ScimError::precondition_failed().into())
             }
             // Someone else wrote first: start again from what they wrote.
-            Updated::VersionMismatch(current) => next = current,
+            UpdateOutcome::VersionMismatch(current) => next = current,
         }
     }
     Err(ScimError::new(
@@ -139,12 +139,12 @@ pub(crate) async fn delete<D: Database, K>(
     ctx: &Ctx<'_, D, K>,
     rt: ResourceType,
     id: &str,
-    plan: impl FnOnce(&IfMatch, i64) -> Plan<Deleted>,
+    plan: impl FnOnce(&IfMatch, i64) -> Plan<DeleteOutcome>,
 ) -> Result<HttpResponse, Failure> {
     let if_match = IfMatch::parse(ctx.request.header("if-match"));
     match ctx.run(plan(&if_match, new_version()?)).await? {
-        Deleted::Deleted => Ok(HttpResponse::empty(204)),
-        Deleted::NotFound => Err(not_found(rt, id)),
-        Deleted::VersionMismatch => Err(ScimError::precondition_failed().into()),
+        DeleteOutcome::Deleted => Ok(HttpResponse::empty(204)),
+        DeleteOutcome::NotFound => Err(not_found(rt, id)),
+        DeleteOutcome::VersionMismatch => Err(ScimError::precondition_failed().into()),
     }
 }

@@ -4,7 +4,9 @@
 use super::members::{self, MemberChange};
 use super::plan::{Applied, Plan, PlanBuilder};
 use super::precondition::IfMatch;
-use super::resource::{self, Created, Deleted, Stored, Updated, RESOURCE_COLUMNS};
+use super::resource::{
+    self, CreateOutcome, DeleteOutcome, Stored, UpdateOutcome, RESOURCE_COLUMNS,
+};
 use super::{counts, WriteStamp};
 use crate::core::db::{SqlValue, Statement};
 use crate::core::error::ScimError;
@@ -97,7 +99,7 @@ pub fn create(
     initial: &[Member],
     stamp: &WriteStamp,
     with_members: bool,
-) -> Result<Plan<Created>, ScimError> {
+) -> Result<Plan<CreateOutcome>, ScimError> {
     let cols = GroupColumns::from_doc(&doc)?;
     let mut b = PlanBuilder::new();
     b.push(Statement::new(
@@ -118,14 +120,14 @@ pub fn create(
     b.extend(members::add(&applied, &initial.iter().collect::<Vec<_>>()));
     b.side_effect_slot(applied.clone());
     let plan = resource::created(b, &applied, RT, doc, &stamp.now, None)
-        .with_side_effect(counts::count_inserted(&applied, RT));
+        .with_side_effect(|a| counts::count_inserted(a, RT));
     Ok(attach_members(
         plan,
         org,
         id,
         with_members,
         |created, members| {
-            if let Created::Created(group) = created {
+            if let CreateOutcome::Created(group) = created {
                 group.related = Some(members);
             }
         },
@@ -154,7 +156,7 @@ pub fn update(
     check: VersionCheck,
     stamp: &WriteStamp,
     with_members: bool,
-) -> Result<Plan<Updated>, ScimError> {
+) -> Result<Plan<UpdateOutcome>, ScimError> {
     let cols = GroupColumns::from_doc(&doc)?;
     let id = old.id.as_str();
     let mut params: Vec<SqlValue> = vec![
@@ -211,7 +213,7 @@ pub fn update(
         id,
         with_members,
         |updated, members| {
-            if let Updated::Updated(group) = updated {
+            if let UpdateOutcome::Updated(group) = updated {
                 group.related = Some(members);
             }
         },
@@ -220,12 +222,12 @@ pub fn update(
 
 /// Deleting a group (under `if_match`), its membership rows, and its rows as a member of
 /// other groups.
-pub fn delete(org: &str, id: &str, if_match: &IfMatch, stamp: i64) -> Plan<Deleted> {
+pub fn delete(org: &str, id: &str, if_match: &IfMatch, stamp: i64) -> Plan<DeleteOutcome> {
     let applied = applied(org, id, stamp);
     resource::delete(
         &applied,
         if_match,
         vec![members::delete_with(&applied, true)],
     )
-    .with_side_effect(counts::count_deleted(&applied, RT))
+    .with_side_effect(|a| counts::count_deleted(a, RT))
 }

@@ -126,40 +126,31 @@ impl<T: 'static> Plan<T> {
     }
 
     /// The statements, in batch order (side effects included).
+    #[cfg(test)]
     pub fn statements(&self) -> &[Statement] {
         &self.statements
     }
 
-    /// The guard side effects of this write use; `None` for a read.
-    pub fn applied(&self) -> Option<&Applied> {
-        self.slot.as_ref().map(|(_, a)| a)
-    }
-
-    /// Adds a statement to the write's side-effect slot (after those added before). It must
-    /// guard itself with `applied()` (see `Applied::condition`) so it takes effect only when
-    /// the write did; its result is not read. A plan without a slot (a read) takes it last.
-    pub fn with_side_effect(mut self, statement: Statement) -> Plan<T> {
-        let at = match &mut self.slot {
-            Some((at, _)) => {
-                let here = *at;
-                *at += 1;
-                here
-            }
-            None => self.statements.len(),
+    /// Adds the statement `build` makes from the write's `Applied` guard to the side-effect
+    /// slot (after those added before). The statement must guard itself with it (see
+    /// `Applied::condition`) so it takes effect exactly when the write does; its result is not
+    /// read, and the decoder's handles do not move. Side effects belong to writes: a plan
+    /// without a slot (a read) is returned unchanged (a defect caught in debug builds).
+    pub fn with_side_effect(mut self, build: impl FnOnce(&Applied) -> Statement) -> Plan<T> {
+        let Some((at, applied)) = &mut self.slot else {
+            debug_assert!(false, "side effects belong to write plans");
+            return self;
         };
-        self.statements.insert(at, statement);
+        let here = *at;
+        *at += 1;
+        let statement = build(applied);
+        self.statements.insert(here, statement);
         for index in &mut self.own {
-            if *index >= at {
+            if *index >= here {
                 *index += 1;
             }
         }
         self
-    }
-
-    pub fn with_side_effects(self, statements: impl IntoIterator<Item = Statement>) -> Plan<T> {
-        statements
-            .into_iter()
-            .fold(self, |plan, s| plan.with_side_effect(s))
     }
 
     /// Changes what the plan decodes into.
@@ -353,10 +344,18 @@ mod tests {
                 let a: R = r.one_row(after)?;
                 Ok((w.len(), a.n))
             })
-            .with_side_effect(Statement::new("effect 1", vec![]))
-            .with_side_effect(Statement::new("effect 2", vec![]));
+            .with_side_effect(|a| Statement::new(format!("effect on {}", a.id), vec![]))
+            .with_side_effect(|a| Statement::new(format!("effect {}", a.condition(1)), vec![]));
         let sql: Vec<&str> = plan.statements().iter().map(|s| s.sql.as_str()).collect();
-        assert_eq!(sql, ["write", "effect 1", "effect 2", "after"]);
+        assert_eq!(
+            sql,
+            [
+                "write",
+                "effect on i",
+                "effect EXISTS (SELECT 1 FROM users WHERE org = ?1 AND id = ?2 AND version = ?3)",
+                "after"
+            ]
+        );
         let (_, decoder) = plan.into_parts();
         let decoded = decoder
             .decode(vec![

@@ -68,7 +68,7 @@ impl ResourceRow {
 
 /// Creating a resource.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Created {
+pub enum CreateOutcome {
     Created(Stored),
     /// Another resource of the org has the unique name (userName, displayName): 409.
     NameTaken,
@@ -76,7 +76,7 @@ pub enum Created {
 
 /// Writing a resource that was read at some version.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Updated {
+pub enum UpdateOutcome {
     Updated(Stored),
     NameTaken,
     /// The row's version was not the one read: someone else wrote first. Carries the row as
@@ -87,7 +87,7 @@ pub enum Updated {
 
 /// Deleting a resource (under `If-Match`, if any).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Deleted {
+pub enum DeleteOutcome {
     Deleted,
     /// The resource exists but none of the `If-Match` versions is its version: 412.
     VersionMismatch,
@@ -130,7 +130,7 @@ pub(crate) fn created(
     doc: Value,
     now: &str,
     related: Option<Vec<Reference>>,
-) -> Plan<Created> {
+) -> Plan<CreateOutcome> {
     let mut params: Vec<SqlValue> = applied.params().into();
     params.truncate(2);
     let outcome = b.push(Statement::new(
@@ -152,9 +152,9 @@ pub(crate) fn created(
     b.finish(move |r| {
         let row: VersionRow = r.one_row(outcome)?;
         Ok(if row.version == Some(stored.version) {
-            Created::Created(stored)
+            CreateOutcome::Created(stored)
         } else {
-            Created::NameTaken
+            CreateOutcome::NameTaken
         })
     })
 }
@@ -167,17 +167,17 @@ pub(crate) fn updated(
     rt: ResourceType,
     written: Stored,
     with_row: bool,
-) -> Result<Updated, DecodeError> {
+) -> Result<UpdateOutcome, DecodeError> {
     let row: Row = r.one_row(outcome)?;
     let status: WriteOutcomeRow = read_row(row.clone())?;
     Ok(match status.version {
-        None => Updated::NotFound,
-        Some(v) if v == written.version => Updated::Updated(written),
-        Some(_) if status.holder.is_some() => Updated::NameTaken,
+        None => UpdateOutcome::NotFound,
+        Some(v) if v == written.version => UpdateOutcome::Updated(written),
+        Some(_) if status.holder.is_some() => UpdateOutcome::NameTaken,
         Some(_) if with_row => {
-            Updated::VersionMismatch(Some(read_row::<ResourceRow>(row)?.into_stored(rt)?))
+            UpdateOutcome::VersionMismatch(Some(read_row::<ResourceRow>(row)?.into_stored(rt)?))
         }
-        Some(_) => Updated::VersionMismatch(None),
+        Some(_) => UpdateOutcome::VersionMismatch(None),
     })
 }
 
@@ -195,7 +195,7 @@ pub(crate) fn delete(
     applied: &Applied,
     if_match: &IfMatch,
     cleanup: Vec<Statement>,
-) -> Plan<Deleted> {
+) -> Plan<DeleteOutcome> {
     let table = applied.table;
     let key: Vec<SqlValue> = vec![applied.org.as_str().into(), applied.id.as_str().into()];
     let present =
@@ -226,9 +226,9 @@ pub(crate) fn delete(
         let existed = r.one_row::<ExistsRow>(before)?.present != 0;
         let remains = r.one_row::<ExistsRow>(after)?.present != 0;
         Ok(match (existed, remains) {
-            (false, _) => Deleted::NotFound,
-            (true, false) => Deleted::Deleted,
-            (true, true) => Deleted::VersionMismatch,
+            (false, _) => DeleteOutcome::NotFound,
+            (true, false) => DeleteOutcome::Deleted,
+            (true, true) => DeleteOutcome::VersionMismatch,
         })
     })
 }

@@ -3,7 +3,9 @@
 use super::members::USER_GROUPS_COLUMN;
 use super::plan::{Applied, Plan, PlanBuilder};
 use super::precondition::IfMatch;
-use super::resource::{self, Created, Deleted, Stored, Updated, RESOURCE_COLUMNS};
+use super::resource::{
+    self, CreateOutcome, DeleteOutcome, Stored, UpdateOutcome, RESOURCE_COLUMNS,
+};
 use super::{counts, WriteStamp};
 use crate::core::db::{SqlValue, Statement};
 use crate::core::error::ScimError;
@@ -123,7 +125,7 @@ pub fn create(
     id: &str,
     doc: Value,
     stamp: &WriteStamp,
-) -> Result<Plan<Created>, ScimError> {
+) -> Result<Plan<CreateOutcome>, ScimError> {
     let cols = UserColumns::from_doc(&doc)?;
     let mut b = PlanBuilder::new();
     b.push(Statement::new(
@@ -136,7 +138,7 @@ pub fn create(
     b.push(insert_emails(&applied, &cols));
     b.side_effect_slot(applied.clone());
     let plan = resource::created(b, &applied, RT, doc, &stamp.now, Some(Vec::new()));
-    Ok(plan.with_side_effect(counts::count_inserted(&applied, RT)))
+    Ok(plan.with_side_effect(|a| counts::count_inserted(a, RT)))
 }
 
 fn insert_emails(applied: &Applied, cols: &UserColumns) -> Statement {
@@ -163,7 +165,7 @@ pub fn update(
     doc: Value,
     stamp: &WriteStamp,
     with_groups: bool,
-) -> Result<Plan<Updated>, ScimError> {
+) -> Result<Plan<UpdateOutcome>, ScimError> {
     let cols = UserColumns::from_doc(&doc)?;
     let id = old.id.as_str();
     let mut b = PlanBuilder::new();
@@ -203,7 +205,7 @@ pub fn update(
 }
 
 /// Deleting a user (under `if_match`) with its email rows and its memberships.
-pub fn delete(org: &str, id: &str, if_match: &IfMatch, stamp: i64) -> Plan<Deleted> {
+pub fn delete(org: &str, id: &str, if_match: &IfMatch, stamp: i64) -> Plan<DeleteOutcome> {
     let applied = applied(org, id, stamp);
     let mut params: Vec<SqlValue> = applied.params().into();
     let cleanup = vec![
@@ -216,6 +218,5 @@ pub fn delete(org: &str, id: &str, if_match: &IfMatch, stamp: i64) -> Plan<Delet
         ),
         super::members::delete_with(&applied, false),
     ];
-    resource::delete(&applied, if_match, cleanup)
-        .with_side_effect(counts::count_deleted(&applied, RT))
+    resource::delete(&applied, if_match, cleanup).with_side_effect(|a| counts::count_deleted(a, RT))
 }

@@ -16,8 +16,7 @@ use crate::core::error::ScimError;
 use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::kv::KeyValue;
 use crate::core::org::OrgName;
-use crate::core::store::counts;
-use crate::core::store::purge::{any_left, OrgTable};
+use crate::core::store::purge::{self, OrgTable};
 use crate::core::token::{kv_key, GraceToken, NewToken, TokenRecord};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -290,32 +289,20 @@ pub(crate) async fn purge_org<D: Database, K>(
         if pending.is_empty() {
             break;
         }
-        let statements = pending
-            .iter()
-            .map(|t| t.delete_chunk(org, limits.chunk))
-            .collect();
-        let results = ctx.batch(statements).await?;
         let mut still = Vec::new();
-        for (table, result) in pending.iter().zip(&results) {
-            removed.add(*table, result.changes);
-            // A full chunk may have more behind it; a short one emptied the table.
-            if result.changes >= limits.chunk as u64 {
-                still.push(*table);
+        for (table, changes) in ctx.run(purge::round(org, &pending, limits.chunk)).await? {
+            removed.add(table, changes.unwrap_or(0));
+            // A full chunk (or an unknown count) may have more behind it; a short one emptied
+            // the table.
+            if changes.is_none_or(|n| n >= limits.chunk as u64) {
+                still.push(table);
             }
         }
         pending = still;
     }
     // The counts follow whatever rows are left (none once the purge is complete).
-    let mut final_batch = counts::recount(org);
-    final_batch.push(any_left(org));
-    let check = ctx.batch(final_batch).await?;
-    let left = check
-        .last()
-        .and_then(|r| r.rows.first())
-        .and_then(|row| row.get("remaining"))
-        .and_then(Value::as_i64)
-        .unwrap_or(1);
-    Ok((removed, left == 0))
+    let left = ctx.run(purge::finish(org)).await?;
+    Ok((removed, !left))
 }
 
 /// `DELETE /admin/orgs/{org}`: revokes the token first (so the IdP is refused from now on,

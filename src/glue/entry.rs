@@ -55,7 +55,7 @@ async fn serve(mut req: Request, env: &Env, started: u64) -> Result<HttpResponse
         console_log!(
             "{}",
             json!({
-                "method": req.method().to_string(),
+                "method": Method::parse(&req.inner().method()).as_str(),
                 "status": 413,
                 "duration_ms": Date::now().as_millis().saturating_sub(started),
                 "notes": ["Content-Length over MAX_BODY_BYTES"],
@@ -65,10 +65,15 @@ async fn serve(mut req: Request, env: &Env, started: u64) -> Result<HttpResponse
             MAX_BODY_BYTES,
         )));
     }
-    let method = Method::parse(req.method().as_ref());
+    // The method exactly as the client sent it: `worker::Request::method()` maps every
+    // method it does not know (PROPFIND, QUERY, ...) to GET, which would serve them as reads.
+    let method = Method::parse(&req.inner().method());
     let body = match method {
-        Method::Get | Method::Head | Method::Delete | Method::Options => Vec::new(),
-        _ => req.bytes().await.map_err(|e| e.to_string())?,
+        Method::Post | Method::Put | Method::Patch => {
+            req.bytes().await.map_err(|e| e.to_string())?
+        }
+        // No other method this service answers takes content; it is never read.
+        _ => Vec::new(),
     };
     let request = HttpRequest {
         method,

@@ -15,7 +15,7 @@ pub use context::{Failure, RequestLog, Runtime};
 
 use crate::core::auth::authenticate;
 use crate::core::error::ScimError;
-use crate::core::http::{HttpRequest, HttpResponse, Method};
+use crate::core::http::{allow_header, HttpRequest, HttpResponse, Method};
 use crate::core::rate_limit::{org_key, too_many_requests, RateDecision};
 use crate::core::router::{route, Route, ScimEndpoint};
 use crate::core::schema::ResourceType;
@@ -41,7 +41,11 @@ where
     };
     let ctx = Ctx::new(request, runtime, ctx_org);
     let (result, org) = match routed {
-        Route::Health => (Ok(HttpResponse::json(200, &json!({"status": "ok"}))), None),
+        Route::Health => (
+            Ok(method_gate(request.method, HEALTH_METHODS)
+                .unwrap_or_else(|| HttpResponse::json(200, &json!({"status": "ok"})))),
+            None,
+        ),
         Route::NotFound | Route::InvalidOrg => (Err(not_found_path().into()), None),
         // Without a configured secret the admin API does not exist: the answer is exactly
         // that of an unknown path (no log org, no extra headers).
@@ -55,6 +59,13 @@ where
         Route::Scim { org, endpoint } => {
             let org_name = org.to_string();
             let result = async {
+                // Static facts of the endpoint, answered before any budget or storage is spent.
+                if let Some(answer) = endpoint
+                    .allowed_methods()
+                    .and_then(|allowed| method_gate(request.method, allowed))
+                {
+                    return Ok(answer);
+                }
                 if let Some(refused) = check_rate_limit(&ctx, &org_name).await {
                     return Ok(refused);
                 }
@@ -86,6 +97,10 @@ where
             HttpResponse::error(&ScimError::internal())
         }
     };
+    if request.method == Method::Head {
+        // RFC 9110 §9.3.2: the GET answer's status and headers, without content.
+        response.body = None;
+    }
     let d1_round_trips = ctx.round_trips();
     if org.is_some() {
         response = response.with_header(
@@ -114,7 +129,12 @@ where
     D: crate::core::db::Database,
     K: crate::core::kv::KeyValue,
 {
-    let method = ctx.request.method;
+    // HEAD passed the method gate only where GET is allowed; it is served as GET and its
+    // content dropped by `handle`.
+    let method = match ctx.request.method {
+        Method::Head => Method::Get,
+        method => method,
+    };
     let body = || ctx.request.json_body();
     match endpoint {
         ScimEndpoint::ServiceProviderConfig if method == Method::Get => {
@@ -186,6 +206,26 @@ async fn check_rate_limit<D, K>(ctx: &Ctx<'_, D, K>, org: &str) -> Option<HttpRe
     }
 }
 
+/// The methods `/health` answers.
+const HEALTH_METHODS: &[Method] = &[Method::Get, Method::Head, Method::Options];
+
+/// Answers OPTIONS (204 with `Allow`, RFC 9110 §9.3.7) and any method the endpoint does not
+/// offer (405 with `Allow`, RFC 9110 §15.5.6); `None` lets the request through.
+fn method_gate(method: Method, allowed: &[Method]) -> Option<HttpResponse> {
+    if method == Method::Options {
+        return Some(HttpResponse::empty(204).with_header("allow", allow_header(allowed)));
+    }
+    if allowed.contains(&method) {
+        return None;
+    }
+    let error = ScimError::method_not_allowed(format!(
+        "Method {} is not allowed on this endpoint; allowed: {}.",
+        method.as_str(),
+        allow_header(allowed)
+    ));
+    Some(HttpResponse::error(&error).with_header("allow", allow_header(allowed)))
+}
+
 fn method_not_allowed(method: Method) -> Failure {
     ScimError::method_not_allowed(format!(
         "Method {} is not allowed on this endpoint.",
@@ -248,6 +288,8 @@ mod groups_tests;
 mod hostile_query_tests;
 #[cfg(test)]
 mod hostile_tests;
+#[cfg(test)]
+mod method_tests;
 #[cfg(test)]
 mod test_app;
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod discovery;
 mod groups;
 mod hostile;
 mod isolation;
+mod methods;
 mod protocol;
 mod query;
 mod users;

@@ -11,12 +11,14 @@ mod list;
 mod resource_meta;
 mod users;
 
-pub use context::{Failure, RequestLog, Runtime};
+pub use context::{CallerLimit, Failure, RequestLog, Runtime};
 
 use crate::core::auth::authenticate;
 use crate::core::error::ScimError;
 use crate::core::http::{allow_header, HttpRequest, HttpResponse, Method};
-use crate::core::rate_limit::{org_key, too_many_requests, RateDecision};
+use crate::core::rate_limit::{
+    caller_key, org_key, too_many_failed_authentications, too_many_requests, RateDecision,
+};
 use crate::core::router::{route, Route, ScimEndpoint};
 use crate::core::schema::ResourceType;
 use context::Ctx;
@@ -66,7 +68,8 @@ where
                 {
                     return Ok(answer);
                 }
-                if let Some(refused) = check_rate_limit(&ctx, &org_name).await {
+                let caller = caller_key(request.header("cf-connecting-ip"));
+                if let Some(refused) = refused_caller(&ctx, &caller) {
                     return Ok(refused);
                 }
                 let verdict = authenticate(
@@ -78,9 +81,17 @@ where
                 .await
                 .map_err(Failure::Scim)?;
                 match verdict {
-                    Ok(()) => dispatch(&ctx, endpoint).await,
+                    Ok(()) => {
+                        if let Some(refused) = check_rate_limit(&ctx, &org_name).await {
+                            return Ok(refused);
+                        }
+                        dispatch(&ctx, endpoint).await
+                    }
                     Err(failure) => {
                         ctx.note(format!("auth: {failure:?}"));
+                        if let Some(refused) = count_failed_authentication(&ctx, &caller).await {
+                            return Ok(refused);
+                        }
                         Err(ScimError::unauthorized().into())
                     }
                 }
@@ -183,19 +194,20 @@ where
     }
 }
 
-/// Counts the request against its org's budget, before authentication and storage: `Some`
-/// is the 429 to answer (RFC 6585 §4, with `Retry-After`). A limiter that fails to answer lets
-/// the request through, noted in the log.
+/// Counts an authenticated request against its org's budget, before any storage access:
+/// `Some` is the 429 to answer (RFC 6585 §4, with `Retry-After`). Only a holder of the org's
+/// token can spend it. A limiter that fails to answer lets the request through, noted in the
+/// log.
 async fn check_rate_limit<D, K>(ctx: &Ctx<'_, D, K>, org: &str) -> Option<HttpResponse> {
     let limiter = ctx.runtime.rate_limiter?;
     match limiter.check(&org_key(org)).await {
         Ok(RateDecision::Allow) => None,
         Ok(RateDecision::Limited { retry_after_secs }) => {
             ctx.note("rate limited".to_owned());
-            Some(
-                HttpResponse::error(&too_many_requests(retry_after_secs))
-                    .with_header("retry-after", retry_after_secs.to_string()),
-            )
+            Some(too_many(
+                too_many_requests(retry_after_secs),
+                retry_after_secs,
+            ))
         }
         Err(message) => {
             ctx.note(format!(
@@ -224,6 +236,49 @@ fn method_gate(method: Method, allowed: &[Method]) -> Option<HttpResponse> {
         allow_header(allowed)
     ));
     Some(HttpResponse::error(&error).with_header("allow", allow_header(allowed)))
+}
+
+/// A caller this isolate saw refused for failed authentications, while the window lasts:
+/// answered 429 before the KV token lookup.
+fn refused_caller<D, K>(ctx: &Ctx<'_, D, K>, caller: &str) -> Option<HttpResponse> {
+    let limit = ctx.runtime.caller_limit?;
+    let retry_after_secs = limit.refused.refused_for(caller, ctx.now_ms())?;
+    ctx.note("caller refused: too many failed authentications".to_owned());
+    Some(too_many(
+        too_many_failed_authentications(retry_after_secs),
+        retry_after_secs,
+    ))
+}
+
+/// Counts a failed authentication against the caller. Over the budget, the caller is
+/// remembered until the window ends and this attempt already answers 429.
+async fn count_failed_authentication<D, K>(
+    ctx: &Ctx<'_, D, K>,
+    caller: &str,
+) -> Option<HttpResponse> {
+    let limit = ctx.runtime.caller_limit?;
+    match limit.limiter.check(caller).await {
+        Ok(RateDecision::Allow) => None,
+        Ok(RateDecision::Limited { retry_after_secs }) => {
+            let until = ctx.now_ms() + u64::from(retry_after_secs) * 1000;
+            limit.refused.refuse(caller, until, ctx.now_ms());
+            ctx.note("caller limited: too many failed authentications".to_owned());
+            Some(too_many(
+                too_many_failed_authentications(retry_after_secs),
+                retry_after_secs,
+            ))
+        }
+        Err(message) => {
+            ctx.note(format!(
+                "failed-authentication limiter unavailable: {message}"
+            ));
+            None
+        }
+    }
+}
+
+fn too_many(error: ScimError, retry_after_secs: u32) -> HttpResponse {
+    HttpResponse::error(&error).with_header("retry-after", retry_after_secs.to_string())
 }
 
 fn method_not_allowed(method: Method) -> Failure {

@@ -184,7 +184,7 @@ fn every_operator_returns_the_right_users() {
         (&manager, &["u1"]),
         ("groups.value eq \"g1\"", &["u1", "u2"]),
         ("groups pr", &["u1", "u2"]),
-        ("externalId eq jyoung", &[]),
+        ("externalId eq \"jyoung\"", &[]),
     ];
     for (filter, want) in cases {
         assert_eq!(ids(&conn, ResourceType::User, filter), want, "{filter}");

@@ -4,8 +4,10 @@
 use serde_json::Value;
 use std::collections::HashSet;
 
+use super::text::check_text;
 use super::value::{labelled_elements, MAX_STRING_BYTES};
 use crate::core::error::{ScimError, ScimResult};
+use crate::core::schema::attribute::AttributeDef;
 
 /// RFC 7643 §4.2: a member's `type` is "User" or "Group".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -39,14 +41,14 @@ impl Member {
     }
 }
 
-/// Reads a `members` value: an array of `{value, type?, display?, $ref?}` (a lone object is
-/// read as a one-element array; `null` as none). `display` and `$ref` are tolerated, including
+/// Reads a `members` value: an array of `{value, type?, display?, $ref?}` (`null` as none; a
+/// lone object is refused, as `members` is multi-valued; PATCH add/remove wrap one first). `display` and `$ref` are tolerated, including
 /// Entra's `"$ref": null`, and not stored. `type` is matched case-insensitively and defaults
 /// to User. Duplicate ids collapse to their first occurrence. `label` prefixes error paths.
 pub(crate) fn parse_members(value: &Value, label: &str) -> ScimResult<Vec<Member>> {
     let items = match value {
         Value::Null => Vec::new(),
-        _ => labelled_elements(value, label),
+        _ => labelled_elements(value, label)?,
     };
     let mut out: Vec<Member> = Vec::with_capacity(items.len());
     // A set, not a scan of `out`: an initial load of 50,000 members stays linear.
@@ -60,6 +62,9 @@ pub(crate) fn parse_members(value: &Value, label: &str) -> ScimResult<Vec<Member
     Ok(out)
 }
 
+/// `members.display` and `members.$ref` are one-line strings (see `text.rs`).
+const ONE_LINE: AttributeDef = AttributeDef::string("display", "");
+
 fn parse_member(item: &Value, label: &str) -> ScimResult<Member> {
     let Value::Object(obj) = item else {
         return Err(ScimError::invalid_value(format!(
@@ -72,7 +77,11 @@ fn parse_member(item: &Value, label: &str) -> ScimResult<Member> {
         let key_label = || format!("{label}.{key}");
         if key.eq_ignore_ascii_case("value") {
             match v {
-                Value::String(s) if !s.trim().is_empty() && s.len() <= MAX_STRING_BYTES => {
+                Value::String(s)
+                    if !s.trim().is_empty()
+                        && s.len() <= MAX_STRING_BYTES
+                        && !s.chars().any(char::is_control) =>
+                {
                     value = Some(s.clone());
                 }
                 _ => {
@@ -100,6 +109,9 @@ fn parse_member(item: &Value, label: &str) -> ScimResult<Member> {
                     "Attribute '{}' must be a string.",
                     key_label()
                 )));
+            }
+            if let Some(text) = v.as_str() {
+                check_text(&ONE_LINE, text, &key_label())?;
             }
         } else {
             return Err(ScimError::invalid_value(format!(
@@ -135,7 +147,18 @@ mod tests {
                 Ok(vec![Member::user("u1")]),
             ),
             (json!([{"VALUE": "g", "Type": "group"}]), Ok(vec![group])),
-            (json!({"value": "u2"}), Ok(vec![Member::user("u2")])),
+            (
+                json!({"value": "u2"}),
+                Err("Attribute 'members' is multi-valued; its value must be a JSON array."),
+            ),
+            (
+                json!([{"value": "u\u{0}"}]),
+                Err("Attribute 'members[0].value' must be a non-empty member id."),
+            ),
+            (
+                json!([{"value": "u", "display": "Bob\u{7}"}]),
+                Err("Attribute 'members[0].display' must not contain control characters (U+0007 at character 4)."),
+            ),
             (json!(null), Ok(vec![])),
             (json!([]), Ok(vec![])),
             (

@@ -12,6 +12,8 @@ pub(crate) mod datetime;
 pub mod group;
 pub mod immutable;
 pub mod member;
+pub(crate) mod schemas;
+pub(crate) mod text;
 pub mod user;
 pub mod value;
 

@@ -111,6 +111,9 @@ pub(crate) fn normalize_single(
     if def.ty != AttrType::Complex {
         return normalize_scalar(def, value, label);
     }
+    if !def.multi_valued && value.is_array() {
+        return Err(not_single(label));
+    }
     match value {
         Value::Null => Ok(None),
         Value::Object(obj) => normalize_complex(def, obj, label),

@@ -346,6 +346,10 @@ mod hostile_tests;
 #[cfg(test)]
 mod method_tests;
 #[cfg(test)]
+mod patch_extension_tests;
+#[cfg(test)]
+mod schema_values_tests;
+#[cfg(test)]
 mod test_app;
 #[cfg(test)]
 mod users_tests;

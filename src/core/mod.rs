@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod clock;
+pub mod datetime;
 pub mod db;
 pub mod error;
 pub mod filter;

@@ -8,7 +8,6 @@
 //! `members`; the service adds those on output.
 
 pub(crate) mod body;
-pub(crate) mod datetime;
 pub mod group;
 pub mod immutable;
 pub mod member;

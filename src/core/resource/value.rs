@@ -5,8 +5,8 @@
 use base64::Engine;
 use serde_json::{Map, Value};
 
-use super::datetime::is_xsd_date_time;
 use super::text::check_text;
+use crate::core::datetime::is_datetime;
 use crate::core::error::{ScimError, ScimResult};
 use crate::core::schema::attribute::{AttrType, AttributeDef, Mutability};
 
@@ -206,7 +206,7 @@ pub(crate) fn normalize_scalar(
             let s = value
                 .as_str()
                 .ok_or_else(|| fail("an xsd:dateTime string"))?;
-            if !is_xsd_date_time(s) {
+            if !is_datetime(s) {
                 return Err(fail("an xsd:dateTime string such as 2008-01-23T04:56:22Z"));
             }
             value.clone()

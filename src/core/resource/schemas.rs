@@ -4,10 +4,11 @@
 //! the resource's defined 'resourceType'".
 //!
 //! A URN this service does not know is refused (400 `invalidValue`): the client means data
-//! under a schema we would not keep, and dropping it without a word loses it. Two URNs real
-//! IdPs send are known as aliases carrying no data of their own (reference/idp-traffic.md):
-//! Microsoft's ADSCIM Group URN in Entra's group POSTs, and Entra's malformed
-//! `…enterprise:2.0User` (read as the enterprise extension).
+//! under a schema we would not keep, and dropping it without a word loses it. URNs real IdPs
+//! send are known as aliases (reference/idp-traffic.md): Microsoft's ADSCIM Group URN in
+//! Entra's group POSTs (no data of its own), Entra's malformed `…enterprise:2.0User` (read as
+//! the enterprise extension), and the SCIM 1.1 core URN of OneLogin's JSON templates (read as
+//! the core schema: the attributes are the same top-level names).
 //!
 //! When `schemas` is present, every extension object in the body must be listed in it. When it
 //! is absent the body is read as before (leniency: several clients omit it entirely).
@@ -21,6 +22,8 @@ use crate::core::schema::ResourceType;
 
 /// URNs IdPs send that name no schema of ours, and the extension each stands for (if any).
 const ALIASES: &[(ResourceType, &str, Option<&SchemaDef>)] = &[
+    (ResourceType::User, "urn:scim:schemas:core:1.0", None),
+    (ResourceType::Group, "urn:scim:schemas:core:1.0", None),
     (
         ResourceType::Group,
         "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group",
@@ -151,6 +154,10 @@ mod tests {
                 json!({"schemas": ["urn:ietf:params:scim:schemas:extension:enterprise:2.0User"]})
             ),
             Ok(vec![ENT])
+        );
+        assert_eq!(
+            check(user, json!({"schemas": ["urn:scim:schemas:core:1.0"]})),
+            Ok(vec![])
         );
         assert_eq!(
             check(

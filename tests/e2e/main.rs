@@ -14,4 +14,5 @@ mod isolation;
 mod methods;
 mod protocol;
 mod query;
+mod schema_values;
 mod users;

@@ -64,3 +64,41 @@ fn options_lists_methods_and_head_is_get_without_content() {
     assert_eq!(head.text, "");
     assert_eq!(head.header("etag"), get.header("etag"));
 }
+
+/// Method names are case-sensitive (RFC 9110 §9.1): a lower-case `patch` or `delete` is not
+/// PATCH or DELETE, whatever answers it (the worker's 405, or the runtime refusing it first),
+/// and it changes nothing.
+#[test]
+fn lower_case_method_names_are_not_the_standard_methods() {
+    let app = TestApp::new();
+    let id = app.create_user_id("case.probe@example.com");
+    let auth = app.auth();
+    let patch = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "displayName", "value": "Changed"}]
+    })
+    .to_string();
+    for (method, body) in [
+        ("patch", Some(patch.as_str())),
+        ("delete", None),
+        ("Put", None),
+    ] {
+        let reply = send(
+            method,
+            &app.url(&format!("/Users/{id}")),
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/scim+json"),
+            ],
+            body,
+        );
+        assert!(
+            !(200..300).contains(&reply.status),
+            "{method}: {} {}",
+            reply.status,
+            reply.text
+        );
+    }
+    let user = app.get_ok(&format!("/Users/{id}"));
+    assert!(user.get("displayName").is_none(), "{user}");
+}

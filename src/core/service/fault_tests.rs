@@ -488,3 +488,33 @@ fn every_request_log_names_org_method_route_status_and_round_trips() {
     assert_eq!(reply.log.route, "Users");
     assert!(!format!("{:?}", reply.log).contains("secret-value"));
 }
+
+#[test]
+fn wrong_admin_secrets_spend_the_callers_failed_authentication_budget() {
+    let app = TestApp::new();
+    let caller_limiter = CountingLimiter::with_period(2, AUTH_FAILURE_PERIOD_SECS);
+    let refused = RefusedCallers::new();
+    let limit = CallerLimit {
+        limiter: &caller_limiter,
+        refused: &refused,
+    };
+    let send = |secret: &str| {
+        let auth = format!("Bearer {secret}");
+        app.limited(
+            Method::Get,
+            "/admin/orgs/acme/token",
+            vec![("authorization", &auth), ("cf-connecting-ip", "192.0.2.1")],
+            b"",
+            None,
+            Some(limit),
+        )
+    };
+    let good = super::test_app::ADMIN_SECRET;
+    assert_eq!(send(good).status, 200);
+    assert_eq!(send("guess-1").status, 401);
+    assert_eq!(send("guess-2").status, 401);
+    assert_scim_error(&send("guess-3"), 429, None);
+    // Refused now, the right secret included, without another count.
+    assert_scim_error(&send(good), 429, None);
+    assert_eq!(caller_limiter.seen.borrow().len(), 3);
+}

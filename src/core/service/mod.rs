@@ -54,7 +54,7 @@ where
         Route::Admin { org, rest } => match admin_secret(runtime) {
             None => (Err(not_found_path().into()), None),
             Some(secret) => (
-                admin::handle(&ctx, secret, org.as_ref(), &rest).await,
+                admin_limited(&ctx, secret, org.as_ref(), &rest).await,
                 org.map(|o| o.to_string()),
             ),
         },
@@ -236,6 +236,32 @@ fn method_gate(method: Method, allowed: &[Method]) -> Option<HttpResponse> {
         allow_header(allowed)
     ));
     Some(HttpResponse::error(&error).with_header("allow", allow_header(allowed)))
+}
+
+/// The admin API under the same failed-authentication budget as SCIM tokens: a wrong admin
+/// secret counts against the caller, and a refused caller is not heard at all, so the secret
+/// cannot be guessed at line rate.
+async fn admin_limited<D, K>(
+    ctx: &Ctx<'_, D, K>,
+    secret: &str,
+    org: Option<&crate::core::org::OrgName>,
+    rest: &[String],
+) -> Result<HttpResponse, Failure>
+where
+    D: crate::core::db::Database,
+    K: crate::core::kv::KeyValue,
+{
+    let caller = caller_key(ctx.request.header("cf-connecting-ip"));
+    if let Some(refused) = refused_caller(ctx, &caller) {
+        return Ok(refused);
+    }
+    let result = admin::handle(ctx, secret, org, rest).await;
+    if matches!(&result, Ok(response) if response.status == 401) {
+        if let Some(refused) = count_failed_authentication(ctx, &caller).await {
+            return Ok(refused);
+        }
+    }
+    result
 }
 
 /// A caller this isolate saw refused for failed authentications, while the window lasts:

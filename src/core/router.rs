@@ -1,7 +1,7 @@
 //! Maps a request path to a route. Everything under `/scim/v2/{org}` is a SCIM route of that
 //! org; `/health` and `/admin/...` stand outside it.
 
-use crate::core::http::percent_decode;
+use crate::core::http::{percent_decode, Method};
 use crate::core::org::OrgName;
 use crate::core::schema::ResourceType;
 
@@ -42,6 +42,29 @@ pub enum ScimEndpoint {
     /// `/Bulk` and `/Me`: RFC 7644 features this server does not offer (501).
     NotImplemented(&'static str),
     Unknown,
+}
+
+impl ScimEndpoint {
+    /// The methods this endpoint answers, for the method gate and the `Allow` header of a
+    /// 405 or OPTIONS answer (RFC 9110 §15.5.6, §9.3.7). `None`: every method gets the
+    /// endpoint's one answer (404 for unknown paths, 501 for unsupported features).
+    ///
+    /// HEAD is offered wherever GET is (RFC 9110 §9.3.2: the same answer without content);
+    /// OPTIONS everywhere.
+    pub fn allowed_methods(&self) -> Option<&'static [Method]> {
+        use Method::{Delete, Get, Head, Options, Patch, Post, Put};
+        match self {
+            ScimEndpoint::ServiceProviderConfig
+            | ScimEndpoint::ResourceTypes
+            | ScimEndpoint::ResourceTypeByName(_)
+            | ScimEndpoint::Schemas
+            | ScimEndpoint::SchemaById(_) => Some(&[Get, Head, Options]),
+            ScimEndpoint::Collection(_) => Some(&[Get, Head, Post, Options]),
+            ScimEndpoint::CollectionSearch(_) | ScimEndpoint::RootSearch => Some(&[Post, Options]),
+            ScimEndpoint::Resource(..) => Some(&[Get, Head, Put, Patch, Delete, Options]),
+            ScimEndpoint::NotImplemented(_) | ScimEndpoint::Unknown => None,
+        }
+    }
 }
 
 /// Routes a raw path. Segment names (`Users`, `ServiceProviderConfig`, ...) match

@@ -6,10 +6,10 @@
 //! with `x IS NOT NULL AND ...`. That keeps `not (...)` and `ne` (= `not eq`) exact under
 //! SQL's three-valued logic: an absent attribute is "not equal" to anything.
 
+use crate::core::datetime::normalize_datetime;
 use crate::core::db::SqlValue;
 use crate::core::error::{ScimError, ScimResult};
 use crate::core::filter::ast::{CompareOp, Literal};
-use crate::core::filter::datetime::normalize_datetime;
 use crate::core::filter::eval::parse_bool;
 
 /// How a string operand is case-folded for a `caseExact: false` attribute.

@@ -9,6 +9,7 @@ use crate::core::kv::KvError;
 use crate::core::org::OrgName;
 use crate::core::projection::Projection;
 use crate::core::rate_limit::RateLimiter;
+use crate::core::refused_callers::RefusedCallers;
 use crate::core::schema::ResourceType;
 use crate::core::store::plan::Plan;
 use std::cell::{Cell, OnceCell, RefCell};
@@ -21,8 +22,19 @@ pub struct Runtime<'a, D, K> {
     pub now_ms: u64,
     /// The operator secret that enables the admin API; `None` turns it off.
     pub admin_secret: Option<&'a str>,
-    /// The per-org request limiter; `None` (no binding configured) applies no limit.
+    /// The per-org limiter of authenticated requests; `None` (no binding configured) applies
+    /// no limit.
     pub rate_limiter: Option<&'a dyn RateLimiter>,
+    /// The per-caller limiter of failed authentications; `None` applies no limit.
+    pub caller_limit: Option<CallerLimit<'a>>,
+}
+
+/// The failed-authentication budget: the limiter that counts failures per caller and the
+/// isolate's memory of callers it refused (checked before the KV token lookup).
+#[derive(Clone, Copy)]
+pub struct CallerLimit<'a> {
+    pub limiter: &'a dyn RateLimiter,
+    pub refused: &'a RefusedCallers,
 }
 
 /// A handler failure: a SCIM error for the client, or an internal failure whose message is

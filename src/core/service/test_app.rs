@@ -1,7 +1,7 @@
 //! A native test harness for the whole service: SQLite with `schema.sql`, in-memory KV, a
 //! seeded org and token. Requests go through `handle` exactly as the Workers glue sends them.
 
-use super::{handle, RequestLog, Runtime};
+use super::{handle, CallerLimit, RequestLog, Runtime};
 use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::kv::KeyValue;
 use crate::core::rate_limit::RateLimiter;
@@ -115,6 +115,19 @@ impl TestApp {
         body: &[u8],
         rate_limiter: Option<&dyn RateLimiter>,
     ) -> Reply {
+        self.limited(method, path, headers, body, rate_limiter, None)
+    }
+
+    /// `raw_bytes` with both limiters: per org and per caller (failed authentications).
+    pub fn limited(
+        &self,
+        method: Method,
+        path: &str,
+        headers: Vec<(&str, &str)>,
+        body: &[u8],
+        rate_limiter: Option<&dyn RateLimiter>,
+        caller_limit: Option<CallerLimit<'_>>,
+    ) -> Reply {
         let (path, query) = path.split_once('?').unwrap_or((path, ""));
         let request = HttpRequest {
             method,
@@ -133,6 +146,7 @@ impl TestApp {
             now_ms: self.now_ms,
             admin_secret: self.admin_secret,
             rate_limiter,
+            caller_limit,
         };
         let outcome = block_on(handle(&request, &runtime));
         Reply {

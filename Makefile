@@ -13,9 +13,10 @@ setup:
 build: setup
 	@bash scripts/build.sh
 
+## Apply pending migrations (migrations/) to the local D1. CI=1: wrangler asks nothing.
 schema-local: setup
-	@$(WRANGLER) d1 execute DB --local --persist-to "$(PERSIST)" --file schema.sql >/dev/null
-	@echo "==> schema.sql applied to the local D1 in $(PERSIST)"
+	@CI=1 $(WRANGLER) d1 migrations apply DB --local --persist-to "$(PERSIST)" >/dev/null
+	@echo "==> migrations applied to the local D1 in $(PERSIST)"
 
 demo-token: setup
 	@bash scripts/token.sh --ensure acme --persist "$(PERSIST)"

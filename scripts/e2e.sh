@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end suite: starts the built worker under `wrangler dev` on a free loopback port with
-# a fresh local state (a temp dir), applies schema.sql, seeds orgs e2e-1..e2e-N with tokens,
+# a fresh local state (a temp dir), applies the migrations, seeds orgs e2e-1..e2e-N with tokens,
 # runs `cargo test --features e2e --test e2e` against it, and stops it again.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -14,6 +14,7 @@ pub mod org;
 pub mod patch;
 pub mod projection;
 pub mod rate_limit;
+pub mod request_id;
 pub mod resource;
 pub mod router;
 pub mod schema;

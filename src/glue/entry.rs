@@ -6,6 +6,7 @@ use super::{d1::D1, kv::Kv, rate_limit::WorkersRateLimiter};
 use crate::core::error::ScimError;
 use crate::core::http::{HttpRequest, HttpResponse, Method, MAX_BODY_BYTES};
 use crate::core::rate_limit::RateLimiter;
+use crate::core::request_id::RequestId;
 use crate::core::service::{handle, Runtime};
 use serde_json::json;
 use worker::{console_log, event, Context, Date, Env, Headers, Request, Response};
@@ -26,18 +27,29 @@ fn start() {
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let started = Date::now().as_millis();
-    let response = match serve(req, &env, started).await {
+    // For answers given before the core runs (refusals, platform failures); the core derives
+    // the same id from the same `cf-ray` for everything else.
+    let request_id = RequestId::new(req.headers().get("cf-ray").ok().flatten().as_deref());
+    let response = match serve(req, &env, started, &request_id).await {
         Ok(response) => response,
         Err(message) => {
-            console_log!("{}", json!({"level": "error", "message": message}));
-            HttpResponse::error(&ScimError::internal())
+            console_log!(
+                "{}",
+                json!({"level": "error", "request_id": request_id.as_str(), "message": message})
+            );
+            request_id.error_response(&ScimError::internal())
         }
     };
     to_worker_response(response)
-        .or_else(|_| to_worker_response(HttpResponse::error(&ScimError::internal())))
+        .or_else(|_| to_worker_response(request_id.error_response(&ScimError::internal())))
 }
 
-async fn serve(mut req: Request, env: &Env, started: u64) -> Result<HttpResponse, String> {
+async fn serve(
+    mut req: Request,
+    env: &Env,
+    started: u64,
+    request_id: &RequestId,
+) -> Result<HttpResponse, String> {
     let url = req.url().map_err(|e| e.to_string())?;
     let origin = url.origin().ascii_serialization();
     let headers: Vec<(String, String)> = req
@@ -55,15 +67,14 @@ async fn serve(mut req: Request, env: &Env, started: u64) -> Result<HttpResponse
         console_log!(
             "{}",
             json!({
+                "request_id": request_id.as_str(),
                 "method": req.method().to_string(),
                 "status": 413,
                 "duration_ms": Date::now().as_millis().saturating_sub(started),
                 "notes": ["Content-Length over MAX_BODY_BYTES"],
             })
         );
-        return Ok(HttpResponse::error(&ScimError::payload_too_large(
-            MAX_BODY_BYTES,
-        )));
+        return Ok(request_id.error_response(&ScimError::payload_too_large(MAX_BODY_BYTES)));
     }
     let method = Method::parse(req.method().as_ref());
     let body = match method {
@@ -101,6 +112,7 @@ async fn serve(mut req: Request, env: &Env, started: u64) -> Result<HttpResponse
     console_log!(
         "{}",
         json!({
+            "request_id": log.request_id,
             "org": log.org,
             "method": log.method,
             "route": log.route,

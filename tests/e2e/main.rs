@@ -13,4 +13,5 @@ mod hostile;
 mod isolation;
 mod protocol;
 mod query;
+mod traceability;
 mod users;

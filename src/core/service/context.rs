@@ -51,6 +51,9 @@ impl From<KvError> for Failure {
 /// One structured log line per request (no tokens, no bodies).
 #[derive(Debug, Clone)]
 pub struct RequestLog {
+    /// `cf-ray` or a random id: also in the `x-request-id` header and at the end of every
+    /// error `detail`, so an IdP's log entry leads to this line.
+    pub request_id: String,
     pub org: Option<String>,
     pub method: &'static str,
     pub route: &'static str,

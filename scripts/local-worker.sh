@@ -28,8 +28,7 @@ start_local_worker() {
 
   # The worker is already built: run wrangler from a copy of wrangler.toml without the [build]
   # command, so nothing is rebuilt and no edit under src/ restarts the worker mid-run.
-  sed -e '/^\[build\]/,/^$/d' -e "s|^main = \"|main = \"$PWD/|" \
-    -e "s|^migrations_dir = \"|migrations_dir = \"$PWD/|" wrangler.toml > "$state/wrangler.toml"
+  sed -e '/^\[build\]/,/^$/d' -e "s|^main = \"|main = \"$PWD/|" wrangler.toml > "$state/wrangler.toml"
 
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

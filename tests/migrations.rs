@@ -1,7 +1,8 @@
 //! The migrations in `migrations/` against the consolidated `schema.sql`, on bundled SQLite.
 //!
-//! `wrangler d1 migrations apply` runs every `NNNN_name.sql` file not yet recorded, in file-name
-//! order. These tests read the folder the same way, so a migration added later (0003, 0004, …)
+//! `wrangler d1 migrations apply` runs every `NNNN_name.sql` file not yet recorded, in the order
+//! of their numbers. These tests read the folder the same way (the numbers are checked to run
+//! 0001, 0002, … so number and name order agree), so a migration added later (0003, 0004, …)
 //! is covered without editing them:
 //! - applying every migration to an empty database gives exactly `schema.sql` (tables, columns,
 //!   keys, CHECK constraints, indexes, views, triggers; compared from `sqlite_master` and the

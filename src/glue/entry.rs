@@ -18,6 +18,8 @@ pub const ADMIN_SECRET: &str = "ADMIN_SECRET";
 pub const RATE_LIMITER_BINDING: &str = "RATE_LIMITER";
 /// A variable that, set to `off`, turns the per-org limit off (load tests on one org).
 pub const RATE_LIMIT_VAR: &str = "RATE_LIMIT";
+/// A variable with the URL of the operator's documentation (`documentationUri`).
+pub const DOCUMENTATION_URI_VAR: &str = "DOCUMENTATION_URI";
 
 #[event(start)]
 fn start() {
@@ -97,12 +99,18 @@ async fn serve(
         .map(|s| s.to_string())
         .filter(|s| !s.is_empty());
     let (limiter, limiter_note) = rate_limiter(env);
+    let documentation_uri = env
+        .var(DOCUMENTATION_URI_VAR)
+        .ok()
+        .map(|v| v.to_string())
+        .filter(|v| !v.trim().is_empty());
     let runtime = Runtime {
         db: &db,
         kv: &kv,
         now_ms: started,
         admin_secret: secret.as_deref(),
         rate_limiter: limiter.as_ref().map(|l| l as &dyn RateLimiter),
+        documentation_uri: documentation_uri.as_deref(),
     };
     let outcome = handle(&request, &runtime).await;
     let mut log = outcome.log;

@@ -406,6 +406,7 @@ fn a_large_org_is_deleted_in_chunks_over_several_requests() {
         now_ms: app.now_ms,
         admin_secret: Some(ADMIN_SECRET),
         rate_limiter: None,
+        documentation_uri: None,
     };
     let limits = PurgeLimits {
         chunk: 3,

@@ -22,6 +22,9 @@ pub struct Runtime<'a, D, K> {
     pub admin_secret: Option<&'a str>,
     /// The per-org request limiter; `None` (no binding configured) applies no limit.
     pub rate_limiter: Option<&'a dyn RateLimiter>,
+    /// `documentationUri` of /ServiceProviderConfig (the `DOCUMENTATION_URI` variable); the
+    /// attribute is left out when this is `None`.
+    pub documentation_uri: Option<&'a str>,
 }
 
 /// A handler failure: a SCIM error for the client, or an internal failure whose message is

@@ -266,6 +266,8 @@ mod hostile_query_tests;
 #[cfg(test)]
 mod hostile_tests;
 #[cfg(test)]
+mod ops_tests;
+#[cfg(test)]
 mod test_app;
 #[cfg(test)]
 mod users_tests;

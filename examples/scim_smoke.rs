@@ -9,7 +9,8 @@
 //! and application-provisioning-config-problem-scim-compatibility): Test connection with a
 //! random `userName`, match, create, PATCH in the default form (capitalised ops, `"False"`
 //! strings) and in the `aadOptscim062020` form (path-less object with dotted keys), disable,
-//! group match/create, member add and remove in both forms, delete. Everything it creates it
+//! group match/create, member add and remove in both forms, delete; the 404s after the deletes
+//! must be SCIM errors whose `detail` ends with the request id. Everything it creates it
 //! deletes again, also when a step fails. Exit status: 0 all answers right, 1 the first wrong
 //! answer (or an unreachable service), 2 usage.
 
@@ -101,7 +102,7 @@ impl Tenant {
         let response = match result {
             Ok(response) | Err(ureq::Error::Status(_, response)) => response,
             Err(e) => {
-                println!("{:>3}  {action:<34} {method:<6} {shown}", self.step);
+                println!("{:>3}  {action:<38} {method:<6} {shown}", self.step);
                 return Err(format!("no answer from {}: {e}", self.base));
             }
         };
@@ -115,7 +116,7 @@ impl Tenant {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
         println!(
-            "{:>3}  {action:<34} {method:<6} {status}  {elapsed:>5} ms  request id {request_id}  {shown}",
+            "{:>3}  {action:<38} {method:<6} {status}  {elapsed:>5} ms  request id {request_id}  {shown}",
             self.step
         );
         Ok(Answer {
@@ -147,6 +148,23 @@ fn expect_status(answer: &Answer, expected: &[u16]) -> Check {
         answer.status,
         answer.request_id
     ))
+}
+
+/// A SCIM error body whose `detail` ends with the answer's request id (scim-edge's
+/// traceability: the id an IdP logs leads to the worker's log line).
+fn expect_traceable_error(answer: &Answer, status: u16) -> Check {
+    expect_status(answer, &[status])?;
+    let detail = answer.body["detail"].as_str().unwrap_or("");
+    if answer.request_id == "-" {
+        return Err("the answer has no x-request-id header".into());
+    }
+    if !detail.ends_with(&answer.request_id) {
+        return Err(format!(
+            "the error detail does not end with the request id {}: {detail:?}",
+            answer.request_id
+        ));
+    }
+    Ok(())
 }
 
 fn expect_eq(what: &str, got: &Value, want: &Value) -> Check {
@@ -505,12 +523,12 @@ fn cycle(t: &mut Tenant, created: &mut Created) -> Check {
     expect_status(&a, &[204])?;
     created.group = None;
     let a = t.send("Get group (gone)", "GET", &group_path, &[], None)?;
-    expect_status(&a, &[404])?;
+    expect_traceable_error(&a, 404)?;
     let a = t.send("Delete user", "DELETE", &user_path, &[], None)?;
     expect_status(&a, &[204])?;
     created.user = None;
     let a = t.send("Get user (gone)", "GET", &user_path, &[], None)?;
-    expect_status(&a, &[404])?;
+    expect_traceable_error(&a, 404)?;
     Ok(())
 }
 

@@ -132,21 +132,21 @@ fn expect_status(answer: &Answer, expected: &[u16]) -> Check {
     if expected.contains(&answer.status) {
         return Ok(());
     }
-    let detail = answer
-        .body
-        .get("detail")
-        .and_then(Value::as_str)
-        .map(|d| format!(": {d}"))
-        .unwrap_or_default();
+    let detail = answer.body.get("detail").and_then(Value::as_str);
+    // scim-edge ends every detail with the request id; other servers may not.
+    let id = match detail {
+        Some(d) if d.ends_with(&answer.request_id) => String::new(),
+        _ => format!(" (request id {})", answer.request_id),
+    };
     Err(format!(
-        "expected HTTP {}, got {}{detail} (request id {})",
+        "expected HTTP {}, got {}{}{id}",
         expected
             .iter()
             .map(u16::to_string)
             .collect::<Vec<_>>()
             .join(" or "),
         answer.status,
-        answer.request_id
+        detail.map(|d| format!(": {d}")).unwrap_or_default(),
     ))
 }
 

@@ -11,8 +11,9 @@
 # DRY_RUN=1 prints every wrangler command instead of running it (lookups answer "nothing
 # found", so the dry run shows a first deployment) and writes nothing.
 # Settings (environment): D1_NAME (default: database_name in wrangler.toml), KV_TITLE
-# (default scim-edge-tokens), D1_LOCATION (a location hint such as weur, on creation only),
-# DEPLOY_CONFIG (default wrangler.deploy.toml), WRANGLER (the wrangler command).
+# (default scim-edge-tokens), D1_LOCATION (a location hint such as weur, on creation only).
+# For tests: WRANGLER (the wrangler command) and DEPLOY_CONFIG (default wrangler.deploy.toml;
+# a real deployment keeps it in the repository root, where the relative paths in it hold).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tool-env.sh

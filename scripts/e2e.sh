@@ -2,7 +2,7 @@
 # End-to-end suite: starts the built worker under `wrangler dev` on a free loopback port with
 # a fresh local state (a temp dir), applies the migrations, seeds orgs e2e-1..e2e-N with tokens,
 # runs `cargo test --features e2e --test e2e` against it, then the provisioning self-test
-# (`make smoke`, examples/scim_smoke.rs) against the same worker, and stops it again.
+# (`make smoke`, examples/scim_smoke/) against the same worker, and stops it again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tool-env.sh

@@ -14,11 +14,14 @@
 //! deletes again, also when a step fails. Exit status: 0 all answers right, 1 the first wrong
 //! answer (or an unreachable service), 2 usage.
 
+mod checks;
+mod tenant;
+
+use checks::{expect_eq, expect_list, expect_status, expect_traceable_error, Check};
 use serde_json::{json, Value};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use tenant::{Answer, Tenant};
 
-const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -26,181 +29,6 @@ const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// Entra adds its own schema URN to group creations.
 const ADSCIM_GROUP: &str =
     "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group";
-
-type Check = Result<(), String>;
-
-struct Answer {
-    status: u16,
-    request_id: String,
-    body: Value,
-}
-
-struct Tenant {
-    agent: ureq::Agent,
-    /// The tenant URL without its query and without a trailing `/`.
-    base: String,
-    /// The tenant URL's own query (for example `aadOptscim062020`), sent with every request.
-    flags: Option<String>,
-    token: String,
-    step: usize,
-}
-
-impl Tenant {
-    fn new(url: &str, token: String) -> Tenant {
-        let (base, flags) = match url.split_once('?') {
-            Some((base, query)) if !query.is_empty() => (base, Some(query.to_owned())),
-            Some((base, _)) => (base, None),
-            None => (url, None),
-        };
-        Tenant {
-            agent: ureq::AgentBuilder::new()
-                .timeout(Duration::from_secs(30))
-                .build(),
-            base: base.trim_end_matches('/').to_owned(),
-            flags,
-            token,
-            step: 0,
-        }
-    }
-
-    /// Sends one request and prints its log line. Only a transport failure is an `Err` here;
-    /// every HTTP status is an answer for the caller to judge.
-    fn send(
-        &mut self,
-        action: &str,
-        method: &str,
-        path: &str,
-        query: &[(&str, &str)],
-        body: Option<&Value>,
-    ) -> Result<Answer, String> {
-        self.step += 1;
-        let mut request = self
-            .agent
-            .request(method, &format!("{}{path}", self.base))
-            .set("Authorization", &format!("Bearer {}", self.token))
-            .set("Accept", "application/scim+json");
-        if let Some(flags) = &self.flags {
-            for pair in flags.split('&') {
-                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-                request = request.query(name, value);
-            }
-        }
-        for (name, value) in query {
-            request = request.query(name, value);
-        }
-        let shown = match query.iter().find(|(name, _)| *name == "filter") {
-            Some((_, filter)) => format!("{path}?filter={filter}"),
-            None => path.to_owned(),
-        };
-        let started = Instant::now();
-        let result = match body {
-            Some(body) => request
-                .set("Content-Type", "application/scim+json; charset=utf-8")
-                .send_string(&body.to_string()),
-            None => request.call(),
-        };
-        let response = match result {
-            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
-            Err(e) => {
-                println!("{:>3}  {action:<38} {method:<6} {shown}", self.step);
-                return Err(format!("no answer from {}: {e}", self.base));
-            }
-        };
-        let elapsed = started.elapsed().as_millis();
-        let status = response.status();
-        let request_id = response.header("x-request-id").unwrap_or("-").to_owned();
-        let text = response.into_string().unwrap_or_default();
-        let body = if text.trim().is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        println!(
-            "{:>3}  {action:<38} {method:<6} {status}  {elapsed:>5} ms  request id {request_id}  {shown}",
-            self.step
-        );
-        Ok(Answer {
-            status,
-            request_id,
-            body,
-        })
-    }
-}
-
-/// Fails unless the status is one of `expected`; the message carries the server's detail.
-fn expect_status(answer: &Answer, expected: &[u16]) -> Check {
-    if expected.contains(&answer.status) {
-        return Ok(());
-    }
-    let detail = answer.body.get("detail").and_then(Value::as_str);
-    // scim-edge ends every detail with the request id; other servers may not.
-    let id = match detail {
-        Some(d) if d.ends_with(&answer.request_id) => String::new(),
-        _ => format!(" (request id {})", answer.request_id),
-    };
-    Err(format!(
-        "expected HTTP {}, got {}{}{id}",
-        expected
-            .iter()
-            .map(u16::to_string)
-            .collect::<Vec<_>>()
-            .join(" or "),
-        answer.status,
-        detail.map(|d| format!(": {d}")).unwrap_or_default(),
-    ))
-}
-
-/// A SCIM error body whose `detail` ends with the answer's request id (scim-edge's
-/// traceability: the id an IdP logs leads to the worker's log line).
-fn expect_traceable_error(answer: &Answer, status: u16) -> Check {
-    expect_status(answer, &[status])?;
-    let detail = answer.body["detail"].as_str().unwrap_or("");
-    if answer.request_id == "-" {
-        return Err("the answer has no x-request-id header".into());
-    }
-    if !detail.ends_with(&answer.request_id) {
-        return Err(format!(
-            "the error detail does not end with the request id {}: {detail:?}",
-            answer.request_id
-        ));
-    }
-    Ok(())
-}
-
-fn expect_eq(what: &str, got: &Value, want: &Value) -> Check {
-    if got == want {
-        Ok(())
-    } else {
-        Err(format!("{what}: expected {want}, got {got}"))
-    }
-}
-
-/// A ListResponse with exactly `ids` (RFC 7644 §3.4.2), in any order.
-fn expect_list(answer: &Answer, ids: &[&str]) -> Check {
-    expect_status(answer, &[200])?;
-    expect_eq(
-        "ListResponse schemas",
-        &answer.body["schemas"],
-        &json!([LIST_RESPONSE]),
-    )?;
-    expect_eq(
-        "totalResults",
-        &answer.body["totalResults"],
-        &json!(ids.len()),
-    )?;
-    let mut got: Vec<&str> = answer.body["Resources"]
-        .as_array()
-        .map(|r| r.iter().filter_map(|x| x["id"].as_str()).collect())
-        .unwrap_or_default();
-    got.sort_unstable();
-    let mut want = ids.to_vec();
-    want.sort_unstable();
-    if got == want {
-        Ok(())
-    } else {
-        Err(format!("expected resources {want:?}, got {got:?}"))
-    }
-}
 
 fn id_of(answer: &Answer) -> Result<String, String> {
     answer.body["id"]

@@ -16,6 +16,7 @@ pub mod patch;
 pub(crate) mod projection;
 pub mod rate_limit;
 pub mod refused_callers;
+pub mod request_id;
 pub mod resource;
 pub mod router;
 pub mod schema;

@@ -16,6 +16,11 @@ pub enum Route {
     /// `/scim/v2/{org}/...` whose org segment is not a valid org name: a 404 before any
     /// storage access.
     InvalidOrg,
+    /// `/scim/v2/Users` and the like: the org segment is missing and an endpoint name stands
+    /// in its place (a tenant URL entered without `{org}`). A 404 that says so.
+    MissingOrg {
+        endpoint: String,
+    },
     /// `/admin/orgs/{org}` and below (operator API).
     Admin {
         org: Option<OrgName>,
@@ -81,6 +86,11 @@ pub fn route(raw_path: &str) -> Route {
         [scim, v2, org, rest @ ..]
             if scim.eq_ignore_ascii_case("scim") && v2.eq_ignore_ascii_case("v2") =>
         {
+            if crate::core::org::is_reserved(org) {
+                return Route::MissingOrg {
+                    endpoint: (*org).to_owned(),
+                };
+            }
             match OrgName::parse(org) {
                 Some(org) => Route::Scim {
                     org,
@@ -201,6 +211,34 @@ mod tests {
         assert_eq!(route("/scim/v2/-bad/Users"), Route::InvalidOrg);
         assert_eq!(route("/scim/v2/a%20b/Users"), Route::InvalidOrg);
         assert_eq!(route("/scim/v2/%2E%2E/Users"), Route::InvalidOrg);
+    }
+
+    #[test]
+    fn an_endpoint_name_in_the_org_place_is_a_missing_org() {
+        for path in [
+            "/scim/v2/Users",
+            "/scim/v2/users/",
+            "/scim/v2/Users/abc",
+            "/scim/v2/Groups?filter=x",
+            "/scim/v2/ServiceProviderConfig",
+            "/scim/v2/Schemas/urn:x",
+        ] {
+            assert!(
+                matches!(
+                    route(path.split('?').next().unwrap()),
+                    Route::MissingOrg { .. }
+                ),
+                "{path}"
+            );
+        }
+        assert_eq!(
+            route("/scim/v2/users"),
+            Route::MissingOrg {
+                endpoint: "users".into()
+            }
+        );
+        // An org whose name merely starts like an endpoint is an org.
+        assert!(matches!(route("/scim/v2/Users2/Users"), Route::Scim { .. }));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::core::http::{HttpRequest, HttpResponse, Method, MAX_BODY_BYTES};
 use crate::core::rate_limit::{RateLimiter, AUTH_FAILURE_PERIOD_SECS, RATE_LIMIT_PERIOD_SECS};
 use crate::core::refused_callers::RefusedCallers;
 use crate::core::service::{handle, CallerLimit, Runtime};
+use crate::core::request_id::RequestId;
 use serde_json::json;
 use worker::{console_log, event, Context, Date, Env, Headers, Request, Response};
 
@@ -21,6 +22,8 @@ pub const AUTH_FAILURE_LIMITER_BINDING: &str = "AUTH_FAILURE_LIMITER";
 /// A variable that, set to `off`, turns the per-org limit off (load tests on one org). The
 /// failed-authentication limit stays on: no legitimate load needs bad tokens.
 pub const RATE_LIMIT_VAR: &str = "RATE_LIMIT";
+/// A variable with the URL of the operator's documentation (`documentationUri`).
+pub const DOCUMENTATION_URI_VAR: &str = "DOCUMENTATION_URI";
 
 thread_local! {
     /// Callers the failed-authentication limiter refused, remembered for this isolate's life
@@ -37,18 +40,29 @@ fn start() {
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let started = Date::now().as_millis();
-    let response = match serve(req, &env, started).await {
+    // For answers given before the core runs (refusals, platform failures); the core derives
+    // the same id from the same `cf-ray` for everything else.
+    let request_id = RequestId::new(req.headers().get("cf-ray").ok().flatten().as_deref());
+    let response = match serve(req, &env, started, &request_id).await {
         Ok(response) => response,
         Err(message) => {
-            console_log!("{}", json!({"level": "error", "message": message}));
-            HttpResponse::error(&ScimError::internal())
+            console_log!(
+                "{}",
+                json!({"level": "error", "request_id": request_id.as_str(), "message": message})
+            );
+            request_id.error_response(&ScimError::internal())
         }
     };
     to_worker_response(response)
-        .or_else(|_| to_worker_response(HttpResponse::error(&ScimError::internal())))
+        .or_else(|_| to_worker_response(request_id.error_response(&ScimError::internal())))
 }
 
-async fn serve(mut req: Request, env: &Env, started: u64) -> Result<HttpResponse, String> {
+async fn serve(
+    mut req: Request,
+    env: &Env,
+    started: u64,
+    request_id: &RequestId,
+) -> Result<HttpResponse, String> {
     let url = req.url().map_err(|e| e.to_string())?;
     let origin = url.origin().ascii_serialization();
     let headers: Vec<(String, String)> = req
@@ -66,15 +80,14 @@ async fn serve(mut req: Request, env: &Env, started: u64) -> Result<HttpResponse
         console_log!(
             "{}",
             json!({
+                "request_id": request_id.as_str(),
                 "method": Method::parse(&req.inner().method()).as_str(),
                 "status": 413,
                 "duration_ms": Date::now().as_millis().saturating_sub(started),
                 "notes": ["Content-Length over MAX_BODY_BYTES"],
             })
         );
-        return Ok(HttpResponse::error(&ScimError::payload_too_large(
-            MAX_BODY_BYTES,
-        )));
+        return Ok(request_id.error_response(&ScimError::payload_too_large(MAX_BODY_BYTES)));
     }
     // The method exactly as the client sent it: `worker::Request::method()` maps every
     // method it does not know (PROPFIND, QUERY, ...) to GET, which would serve them as reads.
@@ -110,6 +123,11 @@ async fn serve(mut req: Request, env: &Env, started: u64) -> Result<HttpResponse
             period_secs: AUTH_FAILURE_PERIOD_SECS,
         });
     let refused = REFUSED_CALLERS.with(|refused| *refused);
+    let documentation_uri = env
+        .var(DOCUMENTATION_URI_VAR)
+        .ok()
+        .map(|v| v.to_string())
+        .filter(|v| !v.trim().is_empty());
     let runtime = Runtime {
         db: &db,
         kv: &kv,
@@ -120,6 +138,7 @@ async fn serve(mut req: Request, env: &Env, started: u64) -> Result<HttpResponse
             limiter: limiter as &dyn RateLimiter,
             refused,
         }),
+        documentation_uri: documentation_uri.as_deref(),
     };
     let outcome = handle(&request, &runtime).await;
     let mut log = outcome.log;
@@ -133,6 +152,7 @@ async fn serve(mut req: Request, env: &Env, started: u64) -> Result<HttpResponse
     console_log!(
         "{}",
         json!({
+            "request_id": log.request_id,
             "org": log.org,
             "method": log.method,
             "route": log.route,

@@ -70,19 +70,24 @@ fn another_orgs_token_is_401() {
 #[test]
 fn unknown_org_answers_exactly_like_a_wrong_token() {
     let app = TestApp::new();
+    // One cf-ray for both, so their request ids (which end each detail) are equal too.
+    let ray = ("cf-ray", "8c1a2b3c4d5e6f70-AMS");
     let unknown = send(
         "GET",
         &format!("{}/scim/v2/no-such-org-xyz/Users", base_url()),
-        &[("authorization", &app.auth())],
+        &[("authorization", &app.auth()), ray],
         None,
     );
     let wrong = send(
         "GET",
         &app.url("/Users"),
-        &[(
-            "authorization",
-            "Bearer scim_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-        )],
+        &[
+            (
+                "authorization",
+                "Bearer scim_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            ),
+            ray,
+        ],
         None,
     );
     assert_unauthorized(&unknown);

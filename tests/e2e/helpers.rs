@@ -81,6 +81,14 @@ impl Reply {
             "content-type: {:?}",
             self.header("content-type")
         );
+        // Traceability: the detail an IdP logs ends with the id of the worker's log line.
+        let id = self.header("x-request-id").expect("x-request-id header");
+        assert!(
+            body["detail"]
+                .as_str()
+                .is_some_and(|d| d.ends_with(&format!(" Request id: {id}"))),
+            "detail does not end with the request id {id}: {body}"
+        );
         body
     }
 }

@@ -16,4 +16,5 @@ mod protocol;
 mod query;
 mod schema_values;
 mod store_boundary;
+mod traceability;
 mod users;

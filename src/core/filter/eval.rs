@@ -171,7 +171,8 @@ fn compare(value: &Value, op: CompareOp, literal: &Literal, exact: bool) -> bool
     }
 }
 
-/// `"true"`/`"false"` in any case, as IdPs send booleans as strings (idp-traffic §5.2).
+/// `"true"`/`"false"` in any case, as IdPs send booleans as strings (Entra sends "False":
+/// AzureAD/SCIMReferenceCode#21).
 pub(crate) fn parse_bool(s: &str) -> Option<bool> {
     if s.eq_ignore_ascii_case("true") {
         Some(true)

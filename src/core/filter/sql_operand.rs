@@ -91,7 +91,8 @@ impl Operand {
             Kind::Bool => {
                 let b = match literal {
                     Literal::Bool(b) => *b,
-                    // IdPs send booleans as strings (idp-traffic §5.2); accept "true"/"false".
+                    // IdPs send booleans as strings (Entra's "False":
+                    // AzureAD/SCIMReferenceCode#21); accept "true"/"false".
                     Literal::String(s) => {
                         parse_bool(s).ok_or_else(|| self.mismatch("a boolean", literal))?
                     }

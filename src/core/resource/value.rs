@@ -181,8 +181,10 @@ pub(crate) fn normalize_scalar(
     let v = match def.ty {
         AttrType::Boolean => match value {
             Value::Bool(_) => value.clone(),
-            // Entra sends "True"/"False" in PATCH, OneLogin templates send "true"
-            // (idp-traffic.md §1.4, §2.2).
+            // Entra sends "True"/"False" in PATCH without aadOptscim062020
+            // (AzureAD/SCIMReferenceCode#21; Microsoft's SCIM compatibility notes,
+            // learn.microsoft.com/entra/identity/app-provisioning/application-provisioning-config-problem-scim-compatibility),
+            // OneLogin templates send "true".
             Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Value::Bool(true),
             Value::String(s) if s.trim().eq_ignore_ascii_case("false") => Value::Bool(false),
             _ => return Err(fail("a boolean")),

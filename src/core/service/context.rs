@@ -27,6 +27,9 @@ pub struct Runtime<'a, D, K> {
     pub rate_limiter: Option<&'a dyn RateLimiter>,
     /// The per-caller limiter of failed authentications; `None` applies no limit.
     pub caller_limit: Option<CallerLimit<'a>>,
+    /// `documentationUri` of /ServiceProviderConfig (the `DOCUMENTATION_URI` variable); the
+    /// attribute is left out when this is `None`.
+    pub documentation_uri: Option<&'a str>,
 }
 
 /// The failed-authentication budget: the limiter that counts failures per caller and the
@@ -64,6 +67,9 @@ impl From<KvError> for Failure {
 /// One structured log line per request (no tokens, no bodies).
 #[derive(Debug, Clone)]
 pub struct RequestLog {
+    /// `cf-ray` or a random id: also in the `x-request-id` header and at the end of every
+    /// error `detail`, so an IdP's log entry leads to this line.
+    pub request_id: String,
     pub org: Option<String>,
     pub method: &'static str,
     pub route: &'static str,

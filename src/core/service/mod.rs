@@ -19,6 +19,7 @@ use crate::core::http::{allow_header, HttpRequest, HttpResponse, Method};
 use crate::core::rate_limit::{
     caller_key, org_key, too_many_failed_authentications, too_many_requests, RateDecision,
 };
+use crate::core::request_id::RequestId;
 use crate::core::router::{route, Route, ScimEndpoint};
 use crate::core::schema::ResourceType;
 use context::Ctx;
@@ -35,6 +36,7 @@ where
     D: crate::core::db::Database,
     K: crate::core::kv::KeyValue,
 {
+    let request_id = RequestId::new(request.header("cf-ray"));
     let routed = route(&request.path);
     let route_name = route_name(&routed);
     let ctx_org = match &routed {
@@ -49,6 +51,7 @@ where
             None,
         ),
         Route::NotFound | Route::InvalidOrg => (Err(not_found_path().into()), None),
+        Route::MissingOrg { endpoint } => (Err(missing_org(request, &endpoint).into()), None),
         // Without a configured secret the admin API does not exist: the answer is exactly
         // that of an unknown path (no log org, no extra headers).
         Route::Admin { org, rest } => match admin_secret(runtime) {
@@ -120,9 +123,12 @@ where
         );
     }
     let status = response.status;
+    // Every response, error or not, carries the request id (RFC 7644 leaves `detail` free text).
+    let response = request_id.stamp(response);
     Outcome {
         response,
         log: RequestLog {
+            request_id: request_id.as_str().to_owned(),
             org,
             method: request.method.as_str(),
             route: route_name,
@@ -329,10 +335,21 @@ fn not_found_path() -> ScimError {
     ScimError::not_found("No such endpoint. SCIM endpoints live under /scim/v2/{org}/.")
 }
 
+/// `/scim/v2/Users` and the like: the tenant URL lacks its org (a common slip when copying
+/// it into an IdP), which would otherwise read as an org called `Users` and fail as a 401.
+fn missing_org(request: &HttpRequest, endpoint: &str) -> ScimError {
+    ScimError::not_found(format!(
+        "This URL has no org: '{endpoint}' is a SCIM endpoint, not an org name. The tenant URL is \
+         {origin}/scim/v2/{{org}} (for example {origin}/scim/v2/acme), and /{endpoint} lives below it.",
+        origin = request.origin
+    ))
+}
+
 fn route_name(route: &Route) -> &'static str {
     match route {
         Route::Health => "health",
         Route::InvalidOrg => "invalid-org",
+        Route::MissingOrg { .. } => "missing-org",
         Route::NotFound => "not-found",
         Route::Admin { rest, .. } => match rest.first().map(String::as_str) {
             None => "admin/orgs/{org}",
@@ -378,6 +395,8 @@ mod patch_extension_tests;
 mod schema_values_tests;
 #[cfg(test)]
 mod store_boundary_tests;
+#[cfg(test)]
+mod ops_tests;
 #[cfg(test)]
 mod test_app;
 #[cfg(test)]

@@ -21,6 +21,8 @@ pub(crate) struct TestApp {
 
 /// The admin secret native tests configure.
 pub(crate) const ADMIN_SECRET: &str = "operator-secret";
+/// The `DOCUMENTATION_URI` native tests configure.
+pub(crate) const DOCUMENTATION_URI: &str = "https://docs.example.com/scim-edge";
 
 pub(crate) struct Reply {
     pub status: u16,
@@ -147,6 +149,7 @@ impl TestApp {
             admin_secret: self.admin_secret,
             rate_limiter,
             caller_limit,
+            documentation_uri: Some(DOCUMENTATION_URI),
         };
         let outcome = block_on(handle(&request, &runtime));
         Reply {

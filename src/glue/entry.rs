@@ -7,8 +7,8 @@ use crate::core::error::ScimError;
 use crate::core::http::{HttpRequest, HttpResponse, Method, MAX_BODY_BYTES};
 use crate::core::rate_limit::{RateLimiter, AUTH_FAILURE_PERIOD_SECS, RATE_LIMIT_PERIOD_SECS};
 use crate::core::refused_callers::RefusedCallers;
-use crate::core::service::{handle, CallerLimit, Runtime};
 use crate::core::request_id::RequestId;
+use crate::core::service::{handle, CallerLimit, Runtime};
 use serde_json::json;
 use worker::{console_log, event, Context, Date, Env, Headers, Request, Response};
 

@@ -390,13 +390,13 @@ mod hostile_tests;
 #[cfg(test)]
 mod method_tests;
 #[cfg(test)]
+mod ops_tests;
+#[cfg(test)]
 mod patch_extension_tests;
 #[cfg(test)]
 mod schema_values_tests;
 #[cfg(test)]
 mod store_boundary_tests;
-#[cfg(test)]
-mod ops_tests;
 #[cfg(test)]
 mod test_app;
 #[cfg(test)]

@@ -7,7 +7,13 @@
 //! `{"quick": bool, "out": "raw.json",
 //!   "edge": {"base": "http://127.0.0.1:P", "tokens": {"org": "token", ...},
 //!            "sync_org": "...", "scale": [{"org": "...", "users": 1000, "workload": "scale_1k"}, ...]},
-//!   "floor": "http://127.0.0.1:P2/", "peer": {"base": "http://127.0.0.1:P3/v2", "token": "..."} | null}`
+//!   "floor": "http://127.0.0.1:P2/", "peer": {"base": "http://127.0.0.1:P3/v2", "token": "..."} | null,
+//!   "polis": {"base": ".../api/scim/v2.0/DIR", "token": "...",
+//!             "hot": {"base": ".../api/scim/v2.0/DIR2", "token": "...", "users": 1000}} | null}`
+//!
+//! `peer` and `polis` run the Entra sync and the steady mix beside scim-edge; `polis.hot` is a
+//! second Polis directory that is filled through its SCIM API and then answers the hot-path
+//! filter beside scim-edge's 1,000-user org.
 
 mod breakdown;
 mod client;
@@ -108,14 +114,16 @@ async fn run(cfg: Value) -> Result<(), String> {
         token: None,
     };
     let mut scim = vec![edge];
-    if let Some(peer) = cfg.get("peer").filter(|p| !p.is_null()) {
-        let base = text(peer, "/base")?;
-        check_loopback(&base)?;
-        scim.push(Target {
-            kind: Kind::Peer,
-            base,
-            token: peer.get("token").and_then(Value::as_str).map(str::to_owned),
-        });
+    for (name, kind) in [("peer", Kind::Peer), ("polis", Kind::Polis)] {
+        if let Some(peer) = cfg.get(name).filter(|p| !p.is_null()) {
+            let base = text(peer, "/base")?;
+            check_loopback(&base)?;
+            scim.push(Target {
+                kind,
+                base,
+                token: peer.get("token").and_then(Value::as_str).map(str::to_owned),
+            });
+        }
     }
     let mut notes = Vec::new();
 
@@ -193,6 +201,33 @@ async fn run(cfg: Value) -> Result<(), String> {
             Err(e) => notes.push(format!("{}: no last-page cursor: {e}", org.org)),
         }
         orgs.push(org);
+    }
+    if let Some(hot) = cfg.pointer("/polis/hot").filter(|p| !p.is_null()) {
+        let base = text(hot, "/base")?;
+        check_loopback(&base)?;
+        let target = Target {
+            kind: Kind::Polis,
+            base,
+            token: hot.get("token").and_then(Value::as_str).map(str::to_owned),
+        };
+        let users = hot
+            .get("users")
+            .and_then(Value::as_u64)
+            .ok_or("config: polis.hot.users")?;
+        say(&format!(
+            "polis: filling its second directory with {users} users"
+        ));
+        match scale::fill_peer(&ctx, &target, "bench-2", users).await {
+            Ok(n) => {
+                notes.push(format!(
+                    "polis: second directory filled with {n} users through POST /Users"
+                ));
+                say("polis: hot-path filter on the filled directory");
+                scale::hot_filter_peer(&ctx, &target, "bench-2", n, sz.scale_reps, &[1, 8, 32])
+                    .await;
+            }
+            Err(e) => notes.push(format!("polis: second directory not filled: {e}")),
+        }
     }
     if !orgs.is_empty() {
         say("scale: 1,000 vs 100,000 users");

@@ -66,6 +66,20 @@ rm -rf "$CARGO_TARGET_DIR/criterion"
 cargo bench --quiet --bench core -- "${crit[@]}" >"$state/criterion.log" 2>&1 || {
   cat "$state/criterion.log" >&2; exit 1; }
 
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+if [ "$polis_status" = running ]; then
+  polis_port=$(free_port)
+  phase "starting polis :$polis_port (it fills its second directory while the state is seeded)"
+  # No analytics (noAnalytics in server.mjs, DO_NOT_TRACK) and no metrics exporter: nothing
+  # leaves loopback.
+  (cd bench/polis && exec setsid env -u OTEL_EXPORTER_OTLP_ENDPOINT -u OTEL_EXPORTER_OTLP_METRICS_ENDPOINT \
+    DO_NOT_TRACK=1 "$polis_node" server.mjs --port "$polis_port" --db "$state/polis.sqlite" \
+    --out "$state/polis.json" --fill 1000 --fill-org bench-2) >"$state/polis.log" 2>&1 &
+  pids+=($!)
+  polis_pid=$!
+fi
+
 phase "fresh local state: schema, tokens, scale orgs seeded through SQL"
 edge_state="$state/edge"; floor_state="$state/floor"; mkdir -p "$edge_state" "$floor_state"
 wrangler d1 execute DB --local --persist-to "$edge_state" --file schema.sql >/dev/null
@@ -77,18 +91,17 @@ wrangler kv bulk put "$state/kv.json" --binding TOKENS --local --persist-to "$ed
 wrangler d1 execute DB --local --persist-to "$edge_state" --file "$state/seed-1k.sql" >/dev/null
 wrangler d1 execute DB --local --persist-to "$edge_state" --file "$state/seed-100k.sql" >/dev/null
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # Five distinct free ports: each wrangler dev also opens an inspector port (default 9229,
 # which another wrangler on the machine may hold).
 ports=()
-while [ "${#ports[@]}" -lt 6 ]; do
+while [ "${#ports[@]}" -lt 5 ]; do
   p=$(free_port)
-  [[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p")
+  [[ " ${ports[*]} " == *" $p "* || "$p" == "${polis_port:-}" ]] || ports+=("$p")
 done
-edge_port=${ports[0]}; floor_port=${ports[1]}; peer_port=${ports[2]}; polis_port=${ports[5]}
+edge_port=${ports[0]}; floor_port=${ports[1]}; peer_port=${ports[2]}
 peer_token="bench-peer-$(date +%s%N)"
 
-phase "starting scim-edge :$edge_port, floor :$floor_port, scim2-server :$peer_port, polis :$polis_port"
+phase "starting scim-edge :$edge_port, floor :$floor_port, scim2-server :$peer_port"
 # setsid: each server gets its own process group, so cleanup stops workerd too.
 # RATE_LIMIT=off: the bench drives one org far above the per-org limit on purpose.
 setsid "$root/node_modules/.bin/wrangler" dev --ip 127.0.0.1 --port "$edge_port" --var RATE_LIMIT:off \
@@ -101,15 +114,6 @@ peer_status="running"
 setsid "$venv/bin/scim2-server" --hostname 127.0.0.1 --port "$peer_port" \
   --bearer-token "$peer_token" >"$state/peer.log" 2>&1 &
 pids+=($!)
-
-if [ "$polis_status" = running ]; then
-  # No analytics (noAnalytics in server.mjs, DO_NOT_TRACK) and no metrics exporter: nothing
-  # leaves loopback.
-  (cd bench/polis && exec setsid env -u OTEL_EXPORTER_OTLP_ENDPOINT -u OTEL_EXPORTER_OTLP_METRICS_ENDPOINT \
-    DO_NOT_TRACK=1 "$polis_node" server.mjs --port "$polis_port" --db "$state/polis.sqlite" \
-    --out "$state/polis.json") >"$state/polis.log" 2>&1 &
-  pids+=($!)
-fi
 
 wait_for() { # NAME URL [TOKEN]
   local auth=()
@@ -128,7 +132,8 @@ if ! wait_for scim2-server "http://127.0.0.1:$peer_port/v2/ServiceProviderConfig
 fi
 
 if [ "$polis_status" = running ]; then
-  for _ in $(seq 1 120); do [ -s "$state/polis.json" ] && break; sleep 0.5; done
+  # It fills its second directory (1,000 users) before it listens: allow for that.
+  for _ in $(seq 1 360); do [ -s "$state/polis.json" ] && break; sleep 0.5; done
   if [ ! -s "$state/polis.json" ]; then
     polis_status="did not start: $(tail -5 "$state/polis.log" | tr '\n' ' ')"
     say "polis: $polis_status; continuing without it"
@@ -143,7 +148,7 @@ polis = None
 if polis_status == "running":
     sync_dir, hot_dir = json.load(open(f"{state}/polis.json"))["directories"]
     polis = {"base": sync_dir["base"], "token": sync_dir["secret"],
-             "hot": {"base": hot_dir["base"], "token": hot_dir["secret"], "users": 1000}}
+             "hot": {"base": hot_dir["base"], "token": hot_dir["secret"], "users": hot_dir["users"]}}
 tokens = json.load(open(f"{state}/tokens.json"))
 cfg = {
     "quick": quick == "1",
@@ -159,6 +164,11 @@ json.dump(cfg, open(f"{state}/config.json", "w"))
 PY
 "$loadgen" run "$state/config.json"
 
+if [ "$polis_status" = running ] && ! kill -0 "$polis_pid" 2>/dev/null; then
+  polis_status="exited during the run: $(grep -m1 -E 'Error|error' "$state/polis.log" | cut -c1-200)"
+  say "polis: $polis_status"
+fi
+
 phase "stopping the servers"
 cleanup_servers() {
   for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
@@ -169,7 +179,7 @@ cleanup_servers
 
 phase "report"
 if [ "$polis_status" = running ]; then
-  polis_status="ran @boxyhq/saml-jackson $(cd bench/polis && "$polis_node" -p "require('@boxyhq/saml-jackson/package.json').version") on SQLite, Node $("$polis_node" --version)"
+  polis_status="ran to the end: @boxyhq/saml-jackson $(cd bench/polis && "$polis_node" -p "require('@boxyhq/saml-jackson/package.json').version") on SQLite, Node $("$polis_node" --version); $(grep -o 'filled .*' "$state/polis.log" | head -1); $(grep -c 'query failed' "$state/polis.log" || true) failed SQL statements in its log"
 fi
 wrangler_version=$("$root/node_modules/.bin/wrangler" --version 2>/dev/null | tail -1)
 "$venv/bin/python" bench/report.py --raw "$state/raw.json" --criterion "$CARGO_TARGET_DIR/criterion" \

@@ -6,10 +6,12 @@
 // directorySyncController.requests.handle; the status and data it returns are sent as JSON.
 // Nothing is added: what Polis does not implement answers whatever Polis answers.
 //
-// At start it creates two directories (two tenants) through the directory-sync controller and
-// writes {"directories": [{"id", "secret", "base"}, ...]} to --out.
+// At start it creates two directories (two tenants) through the directory-sync controller,
+// fills the second with --fill users (named user000001@ORG.example.com, ORG from --fill-org, as
+// the bench's seeded scim-edge orgs name theirs) by POST /Users through the same request
+// handler, then listens and writes {"directories": [{"id", "secret", "base"}, ...]} to --out.
 //
-// usage: node server.mjs --port P --db FILE.sqlite --out directories.json
+// usage: node server.mjs --port P --db FILE.sqlite --out directories.json [--fill N --fill-org ORG]
 
 import http from 'node:http';
 import { writeFileSync } from 'node:fs';
@@ -27,6 +29,9 @@ function args(argv) {
     out[argv[i].slice(2)] = argv[i + 1];
   }
   for (const k of ['port', 'db', 'out']) if (!out[k]) throw new Error(`--${k} is required`);
+  out.fill = Number(out.fill ?? 0);
+  if (!Number.isInteger(out.fill) || out.fill < 0) throw new Error('--fill takes a count');
+  out['fill-org'] ??= 'bench-2';
   return out;
 }
 
@@ -71,6 +76,32 @@ for (const tenant of ['bench-a', 'bench-b']) {
     base: `${externalUrl}${scimPath}/${data.id}`,
   });
 }
+
+// The second directory's users, one at a time (Polis's SQL store on better-sqlite3 shares one
+// connection, and concurrent writes collide in nested BEGINs), through the route's handler.
+const filled = Date.now();
+const [, hot] = directories;
+for (let n = 1; n <= opt.fill; n += 1) {
+  const userName = `user${String(n).padStart(6, '0')}@${opt['fill-org']}.example.com`;
+  const { status, data } = await dsync.requests.handle({
+    method: 'POST',
+    directoryId: hot.id,
+    resourceType: 'Users',
+    apiSecret: hot.secret,
+    query: {},
+    body: {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName,
+      active: true,
+      displayName: `User ${n}`,
+      name: { givenName: 'User', familyName: String(n) },
+      emails: [{ primary: true, type: 'work', value: userName }],
+    },
+  });
+  if (status !== 201) throw new Error(`filling ${userName}: HTTP ${status} ${JSON.stringify(data)}`);
+}
+hot.users = opt.fill;
+if (opt.fill) console.error(`polis: filled ${hot.tenant} with ${opt.fill} users in ${Date.now() - filled} ms`);
 
 // Next.js (api-utils/node/parse-body): JSON for application/json and application/ld+json
 // (an empty body is {}), a query object for form bodies, otherwise the raw string.

@@ -12,8 +12,8 @@
 //!             "hot": {"base": ".../api/scim/v2.0/DIR2", "token": "...", "users": 1000}} | null}`
 //!
 //! `peer` and `polis` run the Entra sync and the steady mix beside scim-edge; `polis.hot` is a
-//! second Polis directory that is filled through its SCIM API and then answers the hot-path
-//! filter beside scim-edge's 1,000-user org.
+//! second Polis directory, filled with `users` users named as `seed` names bench-2's, that
+//! answers the hot-path filter beside scim-edge's 1,000-user org.
 
 mod breakdown;
 mod client;
@@ -150,6 +150,25 @@ async fn run(cfg: Value) -> Result<(), String> {
         ));
     }
 
+    // Before the steady mix: its concurrent writes are what Polis's SQLite store may not survive.
+    if let Some(hot) = cfg.pointer("/polis/hot").filter(|p| !p.is_null()) {
+        let base = text(hot, "/base")?;
+        check_loopback(&base)?;
+        let target = Target {
+            kind: Kind::Polis,
+            base,
+            token: hot.get("token").and_then(Value::as_str).map(str::to_owned),
+        };
+        let users = hot
+            .get("users")
+            .and_then(Value::as_u64)
+            .ok_or("config: polis.hot.users")?;
+        say("polis: hot-path filter on its second directory");
+        scale::hot_filter_peer(&ctx, &target, "bench-2", users, sz.scale_reps, &[1, 8, 32]).await;
+        notes.push(format!(
+            "polis: hot-path filter on its second directory, {users} users (filled by bench/polis/server.mjs at start)"
+        ));
+    }
     if let Some((id, _)) = population.get(&Kind::Edge).and_then(|u| u.first()) {
         say("breakdown: health, auth (KV), get by id (KV + D1) vs floor");
         breakdown::run(&ctx, &scim[0], id, &floor, sz.scale_reps).await;
@@ -201,33 +220,6 @@ async fn run(cfg: Value) -> Result<(), String> {
             Err(e) => notes.push(format!("{}: no last-page cursor: {e}", org.org)),
         }
         orgs.push(org);
-    }
-    if let Some(hot) = cfg.pointer("/polis/hot").filter(|p| !p.is_null()) {
-        let base = text(hot, "/base")?;
-        check_loopback(&base)?;
-        let target = Target {
-            kind: Kind::Polis,
-            base,
-            token: hot.get("token").and_then(Value::as_str).map(str::to_owned),
-        };
-        let users = hot
-            .get("users")
-            .and_then(Value::as_u64)
-            .ok_or("config: polis.hot.users")?;
-        say(&format!(
-            "polis: filling its second directory with {users} users"
-        ));
-        match scale::fill_peer(&ctx, &target, "bench-2", users).await {
-            Ok(n) => {
-                notes.push(format!(
-                    "polis: second directory filled with {n} users through POST /Users"
-                ));
-                say("polis: hot-path filter on the filled directory");
-                scale::hot_filter_peer(&ctx, &target, "bench-2", n, sz.scale_reps, &[1, 8, 32])
-                    .await;
-            }
-            Err(e) => notes.push(format!("polis: second directory not filled: {e}")),
-        }
     }
     if !orgs.is_empty() {
         say("scale: 1,000 vs 100,000 users");

@@ -256,40 +256,6 @@ pub async fn run(
     }
 }
 
-/// Fills a peer's directory with users 1..=`users` named as `seed` names them for `org`
-/// (through `POST /Users`, eight at a time, untimed). Returns how many exist afterwards.
-pub async fn fill_peer(ctx: &Ctx, t: &Target, org: &str, users: u64) -> Result<u64, String> {
-    let failed = std::cell::Cell::new(0u64);
-    let first_failure = std::cell::RefCell::new(None::<String>);
-    batch(ctx, 8, users, Duration::from_secs(120), |_, seq| {
-        let (failed, first_failure) = (&failed, &first_failure);
-        async move {
-            let n = seq + 1;
-            let name = seed::user_name(org, n);
-            let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-                "userName": name, "active": true, "displayName": format!("User {n:06}"),
-                "name": {"givenName": "User", "familyName": format!("{n:06}")},
-                "emails": [{"primary": true, "type": "work", "value": name}]});
-            let reply = t.send(&ctx.http, Method::POST, "/Users", Some(&body)).await;
-            if !reply.ok() {
-                failed.set(failed.get() + 1);
-                first_failure.borrow_mut().get_or_insert_with(|| {
-                    format!(
-                        "HTTP {} {}",
-                        reply.status,
-                        String::from_utf8_lossy(&reply.body)
-                    )
-                });
-            }
-        }
-    })
-    .await;
-    match first_failure.into_inner() {
-        Some(e) if failed.get() == users => Err(e),
-        _ => Ok(users - failed.get()),
-    }
-}
-
 /// The hot-path filter (`userName eq`, a random existing user) on a peer's filled directory,
 /// recorded under `scale_1k` beside scim-edge's 1,000-user org.
 pub async fn hot_filter_peer(

@@ -100,7 +100,8 @@ def outcome(o):
     it succeeded, with the statuses it answered."""
     if o is None:
         return "–"
-    statuses = ", ".join(f"HTTP {s}" + (f" ×{n}" if n > 1 else "") for s, n in (o.get("error_statuses") or {}).items())
+    statuses = ", ".join((f"HTTP {s}" if s != "0" else "no reply") + (f" ×{n}" if n > 1 else "")
+                         for s, n in (o.get("error_statuses") or {}).items())
     if not o["n"]:
         return f"unsupported ({statuses})" if statuses else "–"
     return f"{o['p50_ms']:.2f}" + (f" ({o['errors']} failed: {statuses})" if o["errors"] else "")
@@ -339,7 +340,8 @@ def plot(rep, path):
                 if o["p50_ms"]:
                     bars.append((t, o["p50_ms"], max(o["p95_ms"] - o["p50_ms"], 0), None))
                 elif o["errors"]:
-                    bars.append((t, None, None, "unsupported\n" + ", ".join(o.get("error_statuses") or {})))
+                    bars.append((t, None, None, "unsupported\n" + ", ".join(
+                        f"HTTP {k}" if k != "0" else "no reply" for k in (o.get("error_statuses") or {}))))
             if not bars:
                 continue
             for i, (t, y, err, note) in enumerate(bars):

@@ -151,6 +151,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn failures_are_counted_by_status() {
+        let mut rec = Recorder::default();
+        let key = Key {
+            workload: "steady",
+            op: "filter_hot",
+            target: Kind::Polis,
+            concurrency: 1,
+        };
+        for status in [404, 404, 500, 200] {
+            let reply = Reply {
+                status,
+                latency: Duration::from_millis(3),
+                d1: None,
+                body: Vec::new(),
+            };
+            rec.record(key.clone(), &reply);
+        }
+        let op = &rec.to_json()["operations"][0];
+        assert_eq!(op["target"], json!("polis"));
+        assert_eq!(op["n"], json!(1));
+        assert_eq!(op["errors"], json!(3));
+        assert_eq!(op["error_statuses"], json!({"404": 2, "500": 1}));
+    }
+
+    #[test]
     fn nearest_rank_percentiles() {
         let v: Vec<u64> = (1..=100).map(|x| x * 1000).collect();
         assert_eq!(pct(&v, 50.0), json!(50.0));

@@ -369,7 +369,7 @@ def plot(rep, path):
         ax.set_xticklabels([l for _, l in labels], fontsize=7, rotation=30, ha="right")
         ax.set_yscale("log")
         if floor_y:
-            ax.set_ylim(min(floor_y) / 3, max(floor_y) * 4)
+            ax.set_ylim(min(floor_y) / 3, max(floor_y) * 12)
         ax.yaxis.set_major_formatter(ScalarFormatter())
         ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_ylabel("p50 latency, ms (whisker: p95)")

@@ -95,11 +95,25 @@ def add_physical_reference(ops, idx):
         o["ratio_to_floor_plus_d1"] = ratio(o["p50_ms"], o["floor_plus_d1_ms"])
 
 
-def outcome(o):
+def not_applied(membership, o):
+    """For the sync's membership PATCH: "2xx, not applied" when the target's groups, read back,
+    list fewer members than its PATCHes answered 2xx for."""
+    if o is None or (o["workload"], o["op"]) != ("entra_sync", "patch_add_member"):
+        return None
+    m = (membership or {}).get(o["target"])
+    if m and m["found"] < m["added"]:
+        return f"2xx, not applied: groups list {m['found']} of {m['added']} added members"
+    return None
+
+
+def outcome(o, membership=None):
     """A peer's answer for one operation: its p50, or "unsupported (HTTP s)" when no request of
-    it succeeded, with the statuses it answered."""
+    it succeeded, with the statuses it answered, or when it answered 2xx but did not apply."""
     if o is None:
         return "–"
+    ignored = not_applied(membership, o)
+    if ignored:
+        return f"{o['p50_ms']:.2f} ({ignored})"
     statuses = ", ".join((f"HTTP {s}" if s != "0" else "no reply") + (f" ×{n}" if n > 1 else "")
                          for s, n in (o.get("error_statuses") or {}).items())
     if not o["n"]:
@@ -250,8 +264,9 @@ def markdown(rep):
         for w, op, c in rows:
             e = idx.get((w, op, EDGE, c))
             ref = e.get("floor_plus_d1_ms") if e else None
-            L.append(f"| {w} | {op} | {c} | {outcome(e)} | {fmt(ref)} | {outcome(idx.get((w, op, PEER, c)))} | "
-                     f"{outcome(idx.get((w, op, POLIS, c)))} |")
+            mem = rep["meta"]["loadgen"].get("membership")
+            L.append(f"| {w} | {op} | {c} | {outcome(e, mem)} | {fmt(ref)} | {outcome(idx.get((w, op, PEER, c)), mem)} | "
+                     f"{outcome(idx.get((w, op, POLIS, c)), mem)} |")
     bd = [o for o in rep["operations"] if o["workload"] == "breakdown" and o["p50_ms"]]
     if bd:
         L += ["", "## Where the hot path's time goes (c=1, p50)", "",
@@ -338,7 +353,9 @@ def plot(rep, path):
                 if not o:
                     continue
                 if o["p50_ms"]:
-                    bars.append((t, o["p50_ms"], max(o["p95_ms"] - o["p50_ms"], 0), None))
+                    ignored = not_applied(rep["meta"]["loadgen"].get("membership"), o)
+                    bars.append((t, o["p50_ms"], max(o["p95_ms"] - o["p50_ms"], 0),
+                                 "2xx, not applied" if ignored else None))
                 elif o["errors"]:
                     bars.append((t, None, None, "unsupported\n" + ", ".join(
                         f"HTTP {k}" if k != "0" else "no reply" for k in (o.get("error_statuses") or {}))))
@@ -362,6 +379,9 @@ def plot(rep, path):
                 if t == REF and note:
                     ax.annotate(note, (pos, y), xytext=(0, 2), textcoords="offset points", ha="center",
                                 fontsize=5.5, rotation=90, va="bottom")
+                elif note:
+                    ax.annotate(note, (pos, y + err if err else y), xytext=(0, 2), textcoords="offset points",
+                                ha="center", fontsize=7, fontweight="bold", rotation=90, va="bottom", color=color)
                 floor_y.append(y)
             labels.append((x, f"{w.replace('entra_sync', 'sync')}\n{op}"))
             x += 1

@@ -133,7 +133,7 @@ async fn run(cfg: Value) -> Result<(), String> {
         sz.sync_groups,
         scim.len()
     ));
-    let population = sync::run(
+    let (population, membership) = sync::run(
         &ctx,
         &scim,
         &floor,
@@ -142,6 +142,12 @@ async fn run(cfg: Value) -> Result<(), String> {
         sz.sync_rounds,
     )
     .await;
+    for (kind, (added, found)) in &membership {
+        notes.push(format!(
+            "{}: the sync's membership PATCHes answered 2xx for {added} members; read back, its groups list {found}",
+            kind.name()
+        ));
+    }
     for (kind, users) in &population {
         notes.push(format!(
             "{}: {} users provisioned by the sync",
@@ -247,6 +253,7 @@ async fn run(cfg: Value) -> Result<(), String> {
         "scale_reps": sz.scale_reps,
         "page_size": scale::PAGE,
         "notes": notes,
+        "membership": membership.iter().map(|(k, (added, found))| (k.name().to_owned(), json!({"added": added, "found": found}))).collect::<serde_json::Map<_, _>>(),
     });
     let path = text(&cfg, "/out")?;
     std::fs::write(

@@ -57,7 +57,7 @@ clippy: setup
 fmt:
 	cargo fmt --all
 
-## Benchmarks: scim-edge vs the floor worker vs scim2-server, side by side (docs/benchmarks.md).
+## Benchmarks: scim-edge vs the floor worker, scim2-server and Ory Polis, side by side (docs/benchmarks.md).
 ## Writes bench/results/<timestamp>.{json,md,png}. QUICK=1 for a short run (about 3 minutes).
 bench: setup
 	@QUICK=$(QUICK) bash bench/run.sh

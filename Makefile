@@ -3,7 +3,8 @@ SHELL := /bin/bash
 PORT ?= 8787
 PERSIST ?= .wrangler/state
 ORG ?= acme
-WRANGLER := node_modules/.bin/wrangler
+# wrangler under the Node scripts/tool-env.sh selects (system node >= 22.12, else .tools/node22).
+WRANGLER := bash scripts/wrangler.sh
 
 .PHONY: setup build schema-local demo-token dev test test-native test-e2e token smoke deploy clippy fmt bench fuzz soak lint
 

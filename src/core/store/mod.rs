@@ -10,9 +10,12 @@ pub mod groups;
 pub mod list;
 pub mod list_query;
 pub mod members;
+pub mod org_lock;
+pub mod org_rows;
 pub mod plan;
 pub mod precondition;
 pub mod purge;
+pub mod registry;
 pub mod resource;
 pub mod users;
 

@@ -9,6 +9,8 @@
 //! neither is a token: the log gets the org and what was done.
 
 use super::context::{Ctx, Failure};
+use super::shards;
+use crate::core::shard::Placement;
 use crate::core::auth::{bearer_token, AuthFailure};
 use crate::core::clock::format_timestamp;
 use crate::core::db::Database;
@@ -70,6 +72,12 @@ pub(crate) async fn handle<D: Database, K: KeyValue>(
         (["token"], Method::Get) => token_metadata(ctx, org).await,
         (["token"], Method::Delete) => revoke_token(ctx, org).await,
         (["token"], _) => Ok(method_not_allowed(method, "GET, POST, DELETE")),
+        (["export"], Method::Get) => shards::export(ctx, org).await,
+        (["export"], _) => Ok(method_not_allowed(method, "GET")),
+        (["import"], Method::Post) => shards::import(ctx, org).await,
+        (["import"], _) => Ok(method_not_allowed(method, "POST")),
+        (["move"], Method::Post) => shards::move_org(ctx, org).await,
+        (["move"], _) => Ok(method_not_allowed(method, "POST")),
         _ => Err(no_such_endpoint()),
     }
 }
@@ -100,7 +108,7 @@ fn unauthorized() -> HttpResponse {
 
 fn no_such_endpoint() -> Failure {
     ScimError::not_found(
-        "No such admin endpoint. Admin routes are /admin/orgs/{org} and /admin/orgs/{org}/token.",
+        "No such admin endpoint. Admin routes are /admin/orgs/{org} and /admin/orgs/{org}/token, /export, /import and /move.",
     )
     .into()
 }
@@ -115,7 +123,7 @@ fn method_not_allowed(method: Method, allow: &str) -> HttpResponse {
 
 /// A successful admin answer: plain JSON (this is not a SCIM resource), never cached, since it
 /// may carry a token.
-fn ok_json(status: u16, body: Value) -> HttpResponse {
+pub(crate) fn ok_json(status: u16, body: Value) -> HttpResponse {
     HttpResponse {
         status,
         headers: vec![
@@ -126,11 +134,13 @@ fn ok_json(status: u16, body: Value) -> HttpResponse {
     }
 }
 
-/// The optional body of `POST .../token`. No body (or an empty one) means no grace. The media
-/// type is not checked: `curl -d` labels JSON as a form, and nothing here is ambiguous.
-fn grace_seconds(request: &HttpRequest) -> Result<u64, ScimError> {
+/// The optional body of `POST .../token`: `graceSeconds`, and for a new org where to place it
+/// (`shard`, a shard's name, or `placement`, a label such as `eu`; not both). No body (or an
+/// empty one) means no grace and the least-loaded shard. The media type is not checked: `curl
+/// -d` labels JSON as a form, and nothing here is ambiguous.
+fn token_body(request: &HttpRequest) -> Result<(u64, Placement), ScimError> {
     if request.body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(0);
+        return Ok((0, Placement::Any));
     }
     if request.body.len() > MAX_ADMIN_BODY_BYTES {
         return Err(ScimError::payload_too_large(MAX_ADMIN_BODY_BYTES));
@@ -142,13 +152,16 @@ fn grace_seconds(request: &HttpRequest) -> Result<u64, ScimError> {
             "The request body must be a JSON object such as {\"graceSeconds\": 3600}.",
         ));
     };
-    if let Some(unknown) = body.keys().find(|k| k.as_str() != "graceSeconds") {
+    if let Some(unknown) = body
+        .keys()
+        .find(|k| !matches!(k.as_str(), "graceSeconds" | "shard" | "placement"))
+    {
         return Err(ScimError::invalid_value(format!(
-            "Unknown member '{unknown}': the only member of this body is graceSeconds."
+            "Unknown member '{unknown}': this body has graceSeconds, shard and placement."
         )));
     }
-    match body.get("graceSeconds") {
-        None => Ok(0),
+    let grace = match body.get("graceSeconds") {
+        None => 0,
         Some(value) => value
             .as_u64()
             .filter(|n| *n <= MAX_GRACE_SECONDS)
@@ -156,12 +169,32 @@ fn grace_seconds(request: &HttpRequest) -> Result<u64, ScimError> {
                 ScimError::invalid_value(format!(
                     "graceSeconds must be a whole number of seconds from 0 to {MAX_GRACE_SECONDS}."
                 ))
-            }),
-    }
+            })?,
+    };
+    let text_member = |name: &str| -> Result<Option<String>, ScimError> {
+        match body.get(name) {
+            None => Ok(None),
+            Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
+            Some(_) => Err(ScimError::invalid_value(format!(
+                "{name} must be a non-empty string."
+            ))),
+        }
+    };
+    let placement = match (text_member("shard")?, text_member("placement")?) {
+        (Some(_), Some(_)) => {
+            return Err(ScimError::invalid_value(
+                "Name a shard or a placement label, not both.",
+            ))
+        }
+        (Some(shard), None) => Placement::Shard(shard),
+        (None, Some(label)) => Placement::Label(label),
+        (None, None) => Placement::Any,
+    };
+    Ok((grace, placement))
 }
 
 /// The org's token record; `Err` when KV holds something that is not one.
-async fn read_record<D, K: KeyValue>(
+pub(crate) async fn read_record<D, K: KeyValue>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
 ) -> Result<Option<Result<TokenRecord, ()>>, Failure> {
@@ -170,7 +203,13 @@ async fn read_record<D, K: KeyValue>(
 }
 
 /// `org`, `created`, `last4` and, while the previous token is still accepted, `graceExpires`.
-fn metadata(org: &OrgName, record: &TokenRecord, now_ms: u64, token: Option<&str>) -> Value {
+fn metadata(
+    shards_config: &crate::core::shard::ShardConfig,
+    org: &OrgName,
+    record: &TokenRecord,
+    now_ms: u64,
+    token: Option<&str>,
+) -> Value {
     let mut body = Map::new();
     body.insert("org".into(), Value::from(org.as_str()));
     if let Some(token) = token {
@@ -178,6 +217,7 @@ fn metadata(org: &OrgName, record: &TokenRecord, now_ms: u64, token: Option<&str
     }
     body.insert("created".into(), Value::from(record.created.as_str()));
     body.insert("last4".into(), Value::from(record.last4.as_str()));
+    body.insert("shard".into(), Value::from(shards::shard_name(shards_config, record)));
     if let Some(previous) = record.previous.as_ref().filter(|p| now_ms < p.expires_ms) {
         body.insert(
             "graceExpires".into(),
@@ -190,11 +230,11 @@ fn metadata(org: &OrgName, record: &TokenRecord, now_ms: u64, token: Option<&str
 /// `POST /admin/orgs/{org}/token`: a new token, shown once. The org's current token stops
 /// working at once, or keeps working for `graceSeconds` as the record's `previous`. Only the
 /// token being replaced gets a grace period: one that was itself in grace stops at once.
-async fn create_token<D, K: KeyValue>(
+async fn create_token<D: Database, K: KeyValue>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
 ) -> Result<HttpResponse, Failure> {
-    let grace = grace_seconds(ctx.request)?;
+    let (grace, placement) = token_body(ctx.request)?;
     let now = ctx.now_ms();
     let current = match read_record(ctx, org).await? {
         Some(Ok(record)) => Some(record),
@@ -204,25 +244,33 @@ async fn create_token<D, K: KeyValue>(
         }
         None => None,
     };
+    // An org keeps its shard when its token is replaced; only a new org is placed.
+    let shard = match &current {
+        Some(record) => shards::keep_shard(ctx, record, &placement)?,
+        None => shards::place(ctx, org, &placement).await?,
+    };
     let token = NewToken::generate().map_err(|e| Failure::Internal(format!("getrandom: {e}")))?;
     let mut record = token.record(&format_timestamp(now));
+    record.shard = Some(shard);
+    if let Some(current) = current.as_ref() {
+        record.moved_from = current.moved_from.clone();
+    }
     if let Some(current) = current.as_ref().filter(|_| grace > 0) {
         record.previous = Some(GraceToken {
             sha256: current.sha256.clone(),
             expires_ms: now + grace * 1000,
         });
     }
-    let stored = serde_json::to_string(&record)
-        .map_err(|e| Failure::Internal(format!("token record: {e}")))?;
-    ctx.runtime.kv.put(&kv_key(org.as_str()), &stored).await?;
+    shards::write_record(ctx, org, &record).await?;
     ctx.note(format!(
-        "admin: new token for {org} (replaced: {}, grace: {}s)",
+        "admin: new token for {org} (replaced: {}, grace: {}s, shard: {})",
         current.is_some(),
-        if record.previous.is_some() { grace } else { 0 }
+        if record.previous.is_some() { grace } else { 0 },
+        shards::shard_name(ctx.runtime.shards, &record)
     ));
     Ok(ok_json(
         201,
-        metadata(org, &record, now, Some(token.expose())),
+        metadata(ctx.runtime.shards, org, &record, now, Some(token.expose())),
     ))
 }
 
@@ -232,7 +280,7 @@ async fn token_metadata<D, K: KeyValue>(
     org: &OrgName,
 ) -> Result<HttpResponse, Failure> {
     match read_record(ctx, org).await? {
-        Some(Ok(record)) => Ok(ok_json(200, metadata(org, &record, ctx.now_ms(), None))),
+        Some(Ok(record)) => Ok(ok_json(200, metadata(ctx.runtime.shards, org, &record, ctx.now_ms(), None))),
         Some(Err(())) => Err(Failure::Internal(format!(
             "the token record of {org} is unreadable; POST a new token to replace it"
         ))),
@@ -247,6 +295,9 @@ async fn revoke_token<D, K: KeyValue>(
     org: &OrgName,
 ) -> Result<HttpResponse, Failure> {
     ctx.runtime.kv.delete(&kv_key(org.as_str())).await?;
+    if let Some(cache) = ctx.runtime.token_cache {
+        cache.forget(org.as_str());
+    }
     ctx.note(format!("admin: token of {org} revoked"));
     Ok(HttpResponse {
         status: 204,
@@ -276,10 +327,12 @@ impl Removed {
     }
 }
 
-/// Deletes the org's rows chunk by chunk. Returns what went and whether nothing of the org is
-/// left (false when `max_rounds` ran out first, or when rows were written meanwhile).
+/// Deletes the org's rows on shard `shard` chunk by chunk. Returns what went and whether
+/// nothing of the org is left there (false when `max_rounds` ran out first, or when rows were
+/// written meanwhile).
 pub(crate) async fn purge_org<D: Database, K>(
     ctx: &Ctx<'_, D, K>,
+    shard: usize,
     org: &str,
     limits: PurgeLimits,
 ) -> Result<(Removed, bool), Failure> {
@@ -290,7 +343,10 @@ pub(crate) async fn purge_org<D: Database, K>(
             break;
         }
         let mut still = Vec::new();
-        for (table, changes) in ctx.run(purge::round(org, &pending, limits.chunk)).await? {
+        for (table, changes) in ctx
+            .run_on(shard, purge::round(org, &pending, limits.chunk))
+            .await?
+        {
             removed.add(table, changes.unwrap_or(0));
             // A full chunk (or an unknown count) may have more behind it; a short one emptied
             // the table.
@@ -301,13 +357,15 @@ pub(crate) async fn purge_org<D: Database, K>(
         pending = still;
     }
     // The counts follow whatever rows are left (none once the purge is complete).
-    let left = ctx.run(purge::finish(org)).await?;
+    let left = ctx.run_on(shard, purge::finish(org)).await?;
     Ok((removed, !left))
 }
 
 /// `DELETE /admin/orgs/{org}`: revokes the token first (so the IdP is refused from now on,
 /// within KV's propagation delay), then deletes every user, email, group and membership row of
-/// the org. Idempotent: deleting a deleted (or never created) org answers zeros.
+/// the org on every shard (an interrupted move may have left a copy anywhere), lifts any move
+/// lock and removes the org from the registry. Idempotent: deleting a deleted (or never
+/// created) org answers zeros.
 pub(crate) async fn delete_org<D: Database, K: KeyValue>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
@@ -318,7 +376,24 @@ pub(crate) async fn delete_org<D: Database, K: KeyValue>(
     if had_token {
         ctx.runtime.kv.delete(&key).await?;
     }
-    let (removed, complete) = purge_org(ctx, org.as_str(), limits).await?;
+    if let Some(cache) = ctx.runtime.token_cache {
+        cache.forget(org.as_str());
+    }
+    let mut removed = Removed::default();
+    let mut complete = true;
+    for shard in 0..ctx.runtime.dbs.len() {
+        ctx.run_on(shard, shards::unlock(org.as_str())).await?;
+        let (on_shard, done) = purge_org(ctx, shard, org.as_str(), limits).await?;
+        removed.users += on_shard.users;
+        removed.user_emails += on_shard.user_emails;
+        removed.groups += on_shard.groups;
+        removed.group_members += on_shard.group_members;
+        complete &= done;
+    }
+    if complete {
+        ctx.run_on(0, crate::core::store::registry::remove(org.as_str()))
+            .await?;
+    }
     ctx.note(format!(
         "admin: org {org} deleted (token: {had_token}, users: {}, groups: {}, complete: {complete})",
         removed.users, removed.groups

@@ -8,6 +8,7 @@ mod discovery;
 mod groups;
 mod list;
 mod render;
+mod shards;
 mod users;
 mod write;
 
@@ -77,6 +78,7 @@ where
                 }
                 let verdict = authenticate(
                     runtime.kv,
+                    runtime.token_cache,
                     &org,
                     request.header("authorization"),
                     runtime.now_ms,
@@ -84,10 +86,12 @@ where
                 .await
                 .map_err(Failure::Scim)?;
                 match verdict {
-                    Ok(()) => {
+                    Ok(record) => {
                         if let Some(refused) = check_rate_limit(&ctx, &org_name).await {
                             return Ok(refused);
                         }
+                        // The org's shard comes with its token record: no extra lookup.
+                        ctx.use_shard(record.shard.as_deref())?;
                         dispatch(&ctx, endpoint).await
                     }
                     Err(failure) => {
@@ -109,6 +113,10 @@ where
         Err(Failure::Internal(message)) => {
             ctx.note(message);
             HttpResponse::error(&ScimError::internal())
+        }
+        Err(Failure::Retry(error, retry_after_secs)) => {
+            ctx.note("write refused: org locked for a move".to_owned());
+            HttpResponse::error(&error).with_header("retry-after", retry_after_secs.to_string())
         }
     };
     if request.method == Method::Head {
@@ -354,6 +362,9 @@ fn route_name(route: &Route) -> &'static str {
         Route::Admin { rest, .. } => match rest.first().map(String::as_str) {
             None => "admin/orgs/{org}",
             Some("token") => "admin/orgs/{org}/token",
+            Some("export") => "admin/orgs/{org}/export",
+            Some("import") => "admin/orgs/{org}/import",
+            Some("move") => "admin/orgs/{org}/move",
             Some(_) => "admin/unknown",
         },
         Route::Scim { endpoint, .. } => match endpoint {

@@ -17,6 +17,8 @@ pub(crate) struct TestApp {
     pub now_ms: u64,
     /// The deployment's `ADMIN_SECRET`: `Some(ADMIN_SECRET)` unless `without_admin_secret`.
     pub admin_secret: Option<&'static str>,
+    /// The shard pool: the single default shard (`db`).
+    pub shards: crate::core::shard::ShardConfig,
 }
 
 /// The admin secret native tests configure.
@@ -55,6 +57,7 @@ impl TestApp {
             token: String::new(),
             now_ms: 1_795_873_500_000,
             admin_secret: Some(ADMIN_SECRET),
+            shards: crate::core::shard::ShardConfig::single(),
         };
         app.with_org("acme")
     }
@@ -143,13 +146,15 @@ impl TestApp {
             body: body.to_vec(),
         };
         let runtime = Runtime {
-            db: &self.db,
+            shards: &self.shards,
+            dbs: std::slice::from_ref(&self.db),
             kv: &self.kv,
             now_ms: self.now_ms,
             admin_secret: self.admin_secret,
             rate_limiter,
             caller_limit,
             documentation_uri: Some(DOCUMENTATION_URI),
+            token_cache: None,
         };
         let outcome = block_on(handle(&request, &runtime));
         Reply {

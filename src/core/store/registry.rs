@@ -48,18 +48,3 @@ pub fn load() -> Plan<Vec<(String, u64)>> {
             .collect())
     })
 }
-
-#[derive(Deserialize)]
-struct ShardRow {
-    shard: String,
-}
-
-/// The shard the registry holds for the org.
-pub fn shard_of(org: &str) -> Plan<Option<String>> {
-    let mut b = PlanBuilder::new();
-    let h = b.push(Statement::new(
-        "SELECT shard FROM org_shards WHERE org = ?1",
-        vec![org.into()],
-    ));
-    b.finish(move |r| Ok(r.first_row::<ShardRow>(h)?.map(|row| row.shard)))
-}

@@ -94,8 +94,12 @@ mod tests {
     fn entries_expire_and_belong_to_their_org() {
         let cache = TokenCache::new();
         cache.put("acme", "h1", &record(1), 1_000);
-        assert!(cache.get("acme", "h1", 1_000 + TOKEN_CACHE_TTL_MS - 1).is_some());
-        assert!(cache.get("acme", "h1", 1_000 + TOKEN_CACHE_TTL_MS).is_none());
+        assert!(cache
+            .get("acme", "h1", 1_000 + TOKEN_CACHE_TTL_MS - 1)
+            .is_some());
+        assert!(cache
+            .get("acme", "h1", 1_000 + TOKEN_CACHE_TTL_MS)
+            .is_none());
         assert!(cache.get("other", "h1", 1_000).is_none());
         assert!(cache.get("acme", "h2", 1_000).is_none());
         cache.forget("acme");

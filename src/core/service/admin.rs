@@ -10,7 +10,6 @@
 
 use super::context::{Ctx, Failure};
 use super::shards;
-use crate::core::shard::Placement;
 use crate::core::auth::{bearer_token, AuthFailure};
 use crate::core::clock::format_timestamp;
 use crate::core::db::Database;
@@ -18,6 +17,7 @@ use crate::core::error::ScimError;
 use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::kv::KeyValue;
 use crate::core::org::OrgName;
+use crate::core::shard::Placement;
 use crate::core::store::purge::{self, OrgTable};
 use crate::core::token::{kv_key, GraceToken, NewToken, TokenRecord};
 use serde_json::{json, Map, Value};
@@ -217,7 +217,10 @@ fn metadata(
     }
     body.insert("created".into(), Value::from(record.created.as_str()));
     body.insert("last4".into(), Value::from(record.last4.as_str()));
-    body.insert("shard".into(), Value::from(shards::shard_name(shards_config, record)));
+    body.insert(
+        "shard".into(),
+        Value::from(shards::shard_name(shards_config, record)),
+    );
     if let Some(previous) = record.previous.as_ref().filter(|p| now_ms < p.expires_ms) {
         body.insert(
             "graceExpires".into(),
@@ -280,7 +283,10 @@ async fn token_metadata<D, K: KeyValue>(
     org: &OrgName,
 ) -> Result<HttpResponse, Failure> {
     match read_record(ctx, org).await? {
-        Some(Ok(record)) => Ok(ok_json(200, metadata(ctx.runtime.shards, org, &record, ctx.now_ms(), None))),
+        Some(Ok(record)) => Ok(ok_json(
+            200,
+            metadata(ctx.runtime.shards, org, &record, ctx.now_ms(), None),
+        )),
         Some(Err(())) => Err(Failure::Internal(format!(
             "the token record of {org} is unreadable; POST a new token to replace it"
         ))),

@@ -11,8 +11,8 @@ use crate::core::projection::Projection;
 use crate::core::rate_limit::RateLimiter;
 use crate::core::refused_callers::RefusedCallers;
 use crate::core::schema::ResourceType;
-use crate::core::store::plan::Plan;
 use crate::core::shard::ShardConfig;
+use crate::core::store::plan::Plan;
 use crate::core::token_cache::TokenCache;
 use std::cell::{Cell, OnceCell, RefCell};
 
@@ -64,7 +64,9 @@ impl From<ScimError> for Failure {
 }
 impl From<DbError> for Failure {
     fn from(e: DbError) -> Self {
-        if e.message.contains(crate::core::store::org_lock::LOCKED_MESSAGE) {
+        if e.message
+            .contains(crate::core::store::org_lock::LOCKED_MESSAGE)
+        {
             return Failure::Retry(
                 ScimError::new(
                     503,
@@ -178,9 +180,11 @@ impl<'a, D, K> Ctx<'a, D, K> {
     pub fn shard_index(&self, name: Option<&str>) -> Result<usize, Failure> {
         match name {
             None => Ok(0),
-            Some(name) => self.runtime.shards.index_of(name).ok_or_else(|| {
-                Failure::Internal(format!("shard '{name}' is not in SHARDS"))
-            }),
+            Some(name) => self
+                .runtime
+                .shards
+                .index_of(name)
+                .ok_or_else(|| Failure::Internal(format!("shard '{name}' is not in SHARDS"))),
         }
     }
 

@@ -407,6 +407,8 @@ mod patch_extension_tests;
 #[cfg(test)]
 mod schema_values_tests;
 #[cfg(test)]
+mod shards_tests;
+#[cfg(test)]
 mod store_boundary_tests;
 #[cfg(test)]
 mod test_app;

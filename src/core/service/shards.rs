@@ -236,13 +236,15 @@ pub(crate) async fn export<D: Database, K: KeyValue>(
 fn parse_export(body: &[u8]) -> Result<Vec<(&'static str, Vec<Row>)>, ScimError> {
     let text = std::str::from_utf8(body)
         .map_err(|_| ScimError::invalid_syntax("The export file is not valid UTF-8."))?;
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
     let bad = |n: usize, why: &str| ScimError::invalid_syntax(format!("Line {}: {why}", n + 1));
     let (n, first) = lines
         .next()
         .ok_or_else(|| ScimError::invalid_syntax("The export file is empty."))?;
-    let header: Value =
-        serde_json::from_str(first).map_err(|_| bad(n, "not a JSON object"))?;
+    let header: Value = serde_json::from_str(first).map_err(|_| bad(n, "not a JSON object"))?;
     if header["format"] != EXPORT_FORMAT || header["version"] != EXPORT_VERSION {
         return Err(bad(
             n,
@@ -392,14 +394,14 @@ async fn purge_old_copy<D: Database, K>(
     org: &str,
 ) -> Result<bool, Failure> {
     // The lock may still say 'moving' (interrupted just after the flip): 'moved' from now on.
-    ctx.run_on(shard, org_lock::lock_plan(org, LockState::Moved, ctx.now_ms()))
-        .await?;
+    ctx.run_on(
+        shard,
+        org_lock::lock_plan(org, LockState::Moved, ctx.now_ms()),
+    )
+    .await?;
     for _ in 0..MAX_PURGE_ROUNDS {
         if !ctx
-            .run_on(
-                shard,
-                org_lock::purge_locked_round(org, PURGE_LIMITS.chunk),
-            )
+            .run_on(shard, org_lock::purge_locked_round(org, PURGE_LIMITS.chunk))
             .await?
         {
             return Ok(true);
@@ -548,7 +550,9 @@ pub(crate) async fn move_org<D: Database, K: KeyValue>(
         .zip(counts)
         .map(|(t, n)| (t.name.to_owned(), Value::from(n)))
         .collect();
-    ctx.note(format!("admin: moved {org} from {from} to {to} (old copy purged: {purged})"));
+    ctx.note(format!(
+        "admin: moved {org} from {from} to {to} (old copy purged: {purged})"
+    ));
     Ok(ok_json(
         200,
         json!({

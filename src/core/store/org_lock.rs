@@ -35,7 +35,11 @@ pub fn lock(org: &str, state: LockState, now_ms: u64) -> Statement {
     Statement::new(
         "INSERT INTO org_locks (org, state, since_ms) VALUES (?1, ?2, ?3) \
          ON CONFLICT (org) DO UPDATE SET state = excluded.state, since_ms = excluded.since_ms",
-        vec![org.into(), state.as_str().into(), SqlValue::Integer(now_ms as i64)],
+        vec![
+            org.into(),
+            state.as_str().into(),
+            SqlValue::Integer(now_ms as i64),
+        ],
     )
 }
 

@@ -17,6 +17,8 @@ pub struct TableSpec {
     pub name: &'static str,
     pub key: &'static [&'static str],
     pub columns: &'static [&'static str],
+    /// Derived rows (`org_counts`) that a purge leaves at zero: an insert replaces them.
+    pub derived: bool,
 }
 
 /// Every table an org owns, in copy order: resources before the rows that refer to them.
@@ -37,11 +39,13 @@ pub const TABLES: [TableSpec; 5] = [
             "last_modified",
             "version",
         ],
+        derived: false,
     },
     TableSpec {
         name: "user_emails",
         key: &["user_id", "value_ci"],
         columns: &["user_id", "value_ci"],
+        derived: false,
     },
     TableSpec {
         name: "groups",
@@ -56,16 +60,19 @@ pub const TABLES: [TableSpec; 5] = [
             "last_modified",
             "version",
         ],
+        derived: false,
     },
     TableSpec {
         name: "group_members",
         key: &["group_id", "member_id"],
         columns: &["group_id", "member_id", "member_type", "display"],
+        derived: false,
     },
     TableSpec {
         name: "org_counts",
         key: &["resource"],
         columns: &["resource", "total"],
+        derived: true,
     },
 ];
 
@@ -77,7 +84,12 @@ pub fn spec(name: &str) -> Option<&'static TableSpec> {
 impl TableSpec {
     /// Up to `limit` of the org's rows after `after` (a row of this table, for its key), in
     /// key order, without the `org` column.
-    pub fn page(&self, org: &str, after: Option<&Row>, limit: usize) -> Result<Plan<Vec<Row>>, String> {
+    pub fn page(
+        &self,
+        org: &str,
+        after: Option<&Row>,
+        limit: usize,
+    ) -> Result<Plan<Vec<Row>>, String> {
         let mut params: Vec<SqlValue> = vec![org.into()];
         let mut condition = String::new();
         if let Some(after) = after {
@@ -126,7 +138,8 @@ impl TableSpec {
             }
             statements.push(Statement::new(
                 format!(
-                    "INSERT INTO {} (org, {}) VALUES {}",
+                    "INSERT {}INTO {} (org, {}) VALUES {}",
+                    if self.derived { "OR REPLACE " } else { "" },
                     self.name,
                     self.columns.join(", "),
                     tuples.join(", ")
@@ -180,9 +193,15 @@ pub fn counts(org: &str) -> Plan<Vec<u64>> {
     })
 }
 
-/// Whether the org has no row at all on this shard.
+/// Whether the org has no user, email, group or membership on this shard (derived counts
+/// at zero do not count).
 pub fn is_empty(org: &str) -> Plan<bool> {
-    counts(org).map(|counts| counts.iter().all(|&n| n == 0))
+    counts(org).map(|counts| {
+        TABLES
+            .iter()
+            .zip(counts)
+            .all(|(table, n)| table.derived || n == 0)
+    })
 }
 
 #[cfg(test)]
@@ -195,7 +214,10 @@ mod tests {
         let db = SqliteDb::new();
         for table in TABLES {
             let columns: Vec<String> = db
-                .query(&format!("SELECT name FROM pragma_table_info('{}')", table.name), vec![])
+                .query(
+                    &format!("SELECT name FROM pragma_table_info('{}')", table.name),
+                    vec![],
+                )
                 .into_iter()
                 .map(|row| row["name"].as_str().unwrap().to_owned())
                 .filter(|name| name != "org")

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod clock;
+pub mod console;
 pub mod db;
 pub mod error;
 pub mod filter;

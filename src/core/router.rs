@@ -21,6 +21,12 @@ pub enum Route {
         org: Option<OrgName>,
         rest: Vec<String>,
     },
+    /// `/admin` and `/admin/{anything but orgs}/...`: the operator console (page, session).
+    Console { rest: Vec<String> },
+    /// `/setup/{link}/...`: the self-serve setup page of one setup link.
+    Setup { link: String, rest: Vec<String> },
+    /// `/assets/{name}`: a static file of the console and setup pages.
+    Asset(String),
     NotFound,
 }
 
@@ -76,6 +82,14 @@ pub fn route(raw_path: &str) -> Route {
                 rest: rest.iter().skip(1).map(|s| (*s).to_owned()).collect(),
             }
         }
+        ["admin", rest @ ..] => Route::Console {
+            rest: rest.iter().map(|s| (*s).to_owned()).collect(),
+        },
+        ["setup", link, rest @ ..] => Route::Setup {
+            link: (*link).to_owned(),
+            rest: rest.iter().map(|s| (*s).to_owned()).collect(),
+        },
+        ["assets", name] => Route::Asset((*name).to_owned()),
         _ => Route::NotFound,
     }
 }

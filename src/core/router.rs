@@ -22,9 +22,14 @@ pub enum Route {
         rest: Vec<String>,
     },
     /// `/admin` and `/admin/{anything but orgs}/...`: the operator console (page, session).
-    Console { rest: Vec<String> },
+    Console {
+        rest: Vec<String>,
+    },
     /// `/setup/{link}/...`: the self-serve setup page of one setup link.
-    Setup { link: String, rest: Vec<String> },
+    Setup {
+        link: String,
+        rest: Vec<String>,
+    },
     /// `/assets/{name}`: a static file of the console and setup pages.
     Asset(String),
     NotFound,

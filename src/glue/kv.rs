@@ -51,7 +51,11 @@ impl KeyValue for Kv {
             list = list.cursor(cursor.to_owned());
         }
         let page = list.execute().await.map_err(kv_error)?;
-        let next = if page.list_complete { None } else { page.cursor };
+        let next = if page.list_complete {
+            None
+        } else {
+            page.cursor
+        };
         Ok((page.keys.into_iter().map(|k| k.name).collect(), next))
     }
 }

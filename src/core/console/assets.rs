@@ -18,10 +18,26 @@ pub const LINK_INVALID_HTML: &str = include_str!("assets/link-invalid.html");
 
 /// `/assets/{name}`: the files the pages load, with their media types.
 const FILES: [(&str, &str, &str); 4] = [
-    ("console.css", "text/css; charset=utf-8", include_str!("assets/console.css")),
-    ("common.js", "text/javascript; charset=utf-8", include_str!("assets/common.js")),
-    ("console.js", "text/javascript; charset=utf-8", include_str!("assets/console.js")),
-    ("setup.js", "text/javascript; charset=utf-8", include_str!("assets/setup.js")),
+    (
+        "console.css",
+        "text/css; charset=utf-8",
+        include_str!("assets/console.css"),
+    ),
+    (
+        "common.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/common.js"),
+    ),
+    (
+        "console.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/console.js"),
+    ),
+    (
+        "setup.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/setup.js"),
+    ),
 ];
 
 /// The headers every console or setup response carries (JSON answers included).
@@ -83,7 +99,10 @@ mod tests {
             assert!(!html.contains(" style="));
         }
         for text in texts {
-            assert!(!text.contains("http://") && !text.contains("https://"), "external URL");
+            assert!(
+                !text.contains("http://") && !text.contains("https://"),
+                "external URL"
+            );
             assert!(!text.contains("innerHTML") && !text.contains("eval("));
         }
     }
@@ -91,7 +110,10 @@ mod tests {
     #[test]
     fn files_are_served_with_security_headers() {
         let css = file("console.css").unwrap();
-        assert_eq!(css.header("content-security-policy"), Some(CONTENT_SECURITY_POLICY));
+        assert_eq!(
+            css.header("content-security-policy"),
+            Some(CONTENT_SECURITY_POLICY)
+        );
         assert_eq!(css.header("referrer-policy"), Some("no-referrer"));
         assert!(file("../schema.sql").is_none());
     }

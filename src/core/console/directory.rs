@@ -161,7 +161,10 @@ mod tests {
     fn email_prefers_the_primary_one() {
         let data = r#"{"emails":[{"value":"a@x"},{"value":"b@x","primary":true}]}"#;
         assert_eq!(email(Some(data)).as_deref(), Some("b@x"));
-        assert_eq!(email(Some(r#"{"emails":[{"value":"a@x"}]}"#)).as_deref(), Some("a@x"));
+        assert_eq!(
+            email(Some(r#"{"emails":[{"value":"a@x"}]}"#)).as_deref(),
+            Some("a@x")
+        );
         assert_eq!(email(Some("{}")), None);
     }
 }

@@ -5,7 +5,7 @@
 //! are added by the backfill pass (`POST /admin/backfill`, which the console runs after each
 //! sign-in): it lists the `org:` keys of KV and registers the ones D1 does not know.
 
-use crate::core::db::{Row, Statement, SqlValue, MAX_BOUND_PARAMETERS};
+use crate::core::db::{Row, SqlValue, Statement, MAX_BOUND_PARAMETERS};
 use serde_json::{json, Value};
 
 /// Orgs per page of the console's list.
@@ -34,7 +34,10 @@ pub fn delete(org: &str) -> Statement {
 }
 
 pub fn exists(org: &str) -> Statement {
-    Statement::new("SELECT 1 AS found FROM orgs WHERE org = ?1", vec![org.into()])
+    Statement::new(
+        "SELECT 1 AS found FROM orgs WHERE org = ?1",
+        vec![org.into()],
+    )
 }
 
 /// `LIKE` pattern text with `%`, `_` and `\` escaped (used with `ESCAPE '\'`).
@@ -141,10 +144,15 @@ mod tests {
     #[test]
     fn backfill_statements_stay_within_the_parameter_limit() {
         let orgs: Vec<Backfilled> = (0..60)
-            .map(|i| Backfilled { org: format!("o{i}"), token: None })
+            .map(|i| Backfilled {
+                org: format!("o{i}"),
+                token: None,
+            })
             .collect();
         let statements = insert_backfilled(&orgs, "2026-01-01T00:00:00.000Z");
         assert_eq!(statements.len(), 3);
-        assert!(statements.iter().all(|s| s.params.len() <= MAX_BOUND_PARAMETERS));
+        assert!(statements
+            .iter()
+            .all(|s| s.params.len() <= MAX_BOUND_PARAMETERS));
     }
 }

@@ -116,7 +116,13 @@ mod tests {
     #[test]
     fn the_cookie_is_http_only_secure_strict_and_scoped() {
         let cookie = set_cookie("abc");
-        for part in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/admin", "Max-Age=43200"] {
+        for part in [
+            "HttpOnly",
+            "Secure",
+            "SameSite=Strict",
+            "Path=/admin",
+            "Max-Age=43200",
+        ] {
             assert!(cookie.contains(part), "{part}");
         }
         assert!(clear_cookie().contains("Max-Age=0"));

@@ -114,10 +114,7 @@ pub fn revoke(org: &str, id: &str) -> Statement {
 
 /// Every link of an org (org deletion).
 pub fn delete_for_org(org: &str) -> Statement {
-    Statement::new(
-        "DELETE FROM setup_links WHERE org = ?1",
-        vec![org.into()],
-    )
+    Statement::new("DELETE FROM setup_links WHERE org = ?1", vec![org.into()])
 }
 
 /// True when `id` looks like a link id (16 lowercase hex digits).
@@ -134,8 +131,15 @@ mod tests {
     fn hours_must_be_whole_and_in_range() {
         assert_eq!(parse_hours(&json!({"hours": 1})).unwrap(), 1);
         assert_eq!(parse_hours(&json!({"hours": 168})).unwrap(), 168);
-        for bad in [json!({"hours": 0}), json!({"hours": 169}), json!({"hours": 1.5}),
-                    json!({"hours": "2"}), json!({}), json!({"hours": 2, "x": 1}), json!([1])] {
+        for bad in [
+            json!({"hours": 0}),
+            json!({"hours": 169}),
+            json!({"hours": 1.5}),
+            json!({"hours": "2"}),
+            json!({}),
+            json!({"hours": 2, "x": 1}),
+            json!([1]),
+        ] {
             assert_eq!(parse_hours(&bad).unwrap_err().status, 400, "{bad}");
         }
     }
@@ -150,7 +154,10 @@ mod tests {
         };
         assert_eq!(
             state(Some(&row(2000, 0)), 1000),
-            LinkState::Valid { org: "acme".into(), expires_ms: 2000 }
+            LinkState::Valid {
+                org: "acme".into(),
+                expires_ms: 2000
+            }
         );
         assert_eq!(state(Some(&row(1000, 0)), 1000), LinkState::Expired);
         assert_eq!(state(Some(&row(2000, 1)), 1000), LinkState::Revoked);

@@ -10,9 +10,9 @@
 
 use super::console;
 use super::context::{Ctx, Failure};
-use crate::core::console::{registry, setup_link};
 use crate::core::auth::{bearer_token, AuthFailure};
 use crate::core::clock::format_timestamp;
+use crate::core::console::{registry, setup_link};
 use crate::core::db::Database;
 use crate::core::error::ScimError;
 use crate::core::http::{HttpRequest, HttpResponse, Method};

@@ -12,7 +12,10 @@ use crate::core::http::HttpResponse;
 use crate::core::org::OrgName;
 use serde_json::{json, Value};
 
-async fn rows<D: Database, K>(ctx: &Ctx<'_, D, K>, statement: Statement) -> Result<Vec<Row>, Failure> {
+async fn rows<D: Database, K>(
+    ctx: &Ctx<'_, D, K>,
+    statement: Statement,
+) -> Result<Vec<Row>, Failure> {
     Ok(ctx
         .batch(vec![statement])
         .await?
@@ -32,7 +35,11 @@ pub(super) async fn users<D: Database, K>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
 ) -> Result<HttpResponse, Failure> {
-    let statement = directory::users(org.as_str(), &query_param(ctx, "q"), &query_param(ctx, "after"));
+    let statement = directory::users(
+        org.as_str(),
+        &query_param(ctx, "q"),
+        &query_param(ctx, "after"),
+    );
     let found = rows(ctx, statement).await?;
     Ok(answer("users", found, "user_name_ci", directory::user_json))
 }
@@ -44,16 +51,30 @@ pub(super) async fn user_groups<D: Database, K>(
 ) -> Result<HttpResponse, Failure> {
     let statement = directory::user_groups(org.as_str(), user_id, &query_param(ctx, "after"));
     let found = rows(ctx, statement).await?;
-    Ok(answer("groups", found, "display_name_ci", directory::group_json))
+    Ok(answer(
+        "groups",
+        found,
+        "display_name_ci",
+        directory::group_json,
+    ))
 }
 
 pub(super) async fn groups<D: Database, K>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
 ) -> Result<HttpResponse, Failure> {
-    let statement = directory::groups(org.as_str(), &query_param(ctx, "q"), &query_param(ctx, "after"));
+    let statement = directory::groups(
+        org.as_str(),
+        &query_param(ctx, "q"),
+        &query_param(ctx, "after"),
+    );
     let found = rows(ctx, statement).await?;
-    Ok(answer("groups", found, "display_name_ci", directory::group_json))
+    Ok(answer(
+        "groups",
+        found,
+        "display_name_ci",
+        directory::group_json,
+    ))
 }
 
 /// One page of the group's members; 404 when the group does not exist (both reads in one

@@ -114,3 +114,6 @@ fn respond<D, K>(ctx: &Ctx<'_, D, K>, result: Result<HttpResponse, Failure>) -> 
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

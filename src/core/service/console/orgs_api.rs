@@ -29,12 +29,20 @@ pub(crate) async fn org_collection<D: Database, K>(
     let search = query_param(ctx, "q");
     let after = query_param(ctx, "after");
     let results = ctx.batch(vec![registry::list(&search, &after)]).await?;
-    let mut rows = results.into_iter().next().map(|r| r.rows).unwrap_or_default();
+    let mut rows = results
+        .into_iter()
+        .next()
+        .map(|r| r.rows)
+        .unwrap_or_default();
     let more = rows.len() > registry::PAGE_SIZE;
     rows.truncate(registry::PAGE_SIZE);
     let orgs: Vec<Value> = rows.iter().map(registry::org_json).collect();
     let next = more
-        .then(|| orgs.last().and_then(|o| o["org"].as_str()).map(str::to_owned))
+        .then(|| {
+            orgs.last()
+                .and_then(|o| o["org"].as_str())
+                .map(str::to_owned)
+        })
         .flatten();
     Ok(ok_json(200, json!({"orgs": orgs, "next": next})))
 }
@@ -108,8 +116,11 @@ pub(super) async fn backfill<D: Database, K: KeyValue>(
         });
     }
     if !added.is_empty() {
-        ctx.batch(registry::insert_backfilled(&added, &format_timestamp(ctx.now_ms())))
-            .await?;
+        ctx.batch(registry::insert_backfilled(
+            &added,
+            &format_timestamp(ctx.now_ms()),
+        ))
+        .await?;
     }
     // Orgs of this page left for the next pass: list the same page again.
     let resume = if missing.len() > this_pass.len() {

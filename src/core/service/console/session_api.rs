@@ -78,10 +78,13 @@ pub(super) async fn sign_in<D: Database, K>(
     ctx: &Ctx<'_, D, K>,
     secret: &str,
 ) -> Result<HttpResponse, Failure> {
-    let json_media = ctx
-        .request
-        .header("content-type")
-        .is_some_and(|c| c.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"));
+    let json_media = ctx.request.header("content-type").is_some_and(|c| {
+        c.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .eq_ignore_ascii_case("application/json")
+    });
     if !json_media {
         return Err(ScimError::unsupported_media_type(
             "Sign in with a JSON body {\"secret\": \"...\"} sent as application/json.",

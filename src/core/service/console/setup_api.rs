@@ -86,7 +86,9 @@ pub(super) async fn revoke_link<D: Database, K>(
     if !setup_link::valid_id(id) {
         return Err(ScimError::not_found("No such setup link.").into());
     }
-    let results = ctx.batch(vec![setup_link::revoke(org.as_str(), id)]).await?;
+    let results = ctx
+        .batch(vec![setup_link::revoke(org.as_str(), id)])
+        .await?;
     if results.first().map_or(0, |r| r.changes) == 0 {
         return Err(ScimError::not_found("No such setup link.").into());
     }
@@ -117,7 +119,11 @@ pub(crate) async fn setup<D: Database, K: KeyValue>(
         LinkState::Valid { org, expires_ms } => (org, expires_ms),
         refused => {
             ctx.note(format!("setup link refused: {refused:?}"));
-            let status = if refused == LinkState::Unknown { 404 } else { 410 };
+            let status = if refused == LinkState::Unknown {
+                404
+            } else {
+                410
+            };
             return Ok(if page {
                 assets::html(status, assets::LINK_INVALID_HTML)
             } else {
@@ -130,7 +136,9 @@ pub(crate) async fn setup<D: Database, K: KeyValue>(
         }
     };
     let Some(org) = OrgName::parse(&org) else {
-        return Err(Failure::Internal(format!("setup link bound to an invalid org {org:?}")));
+        return Err(Failure::Internal(format!(
+            "setup link bound to an invalid org {org:?}"
+        )));
     };
     let method = ctx.request.method;
     let result = match (rest.as_slice(), method) {
@@ -138,7 +146,12 @@ pub(crate) async fn setup<D: Database, K: KeyValue>(
         (["api", "info"], Method::Get) => info(ctx, &org, expires_ms).await,
         (["api", "token"], Method::Post) => {
             if ctx.request.header(SETUP_HEADER).is_none() {
-                Err(ScimError::new(403, None, "The setup page sends X-Setup-Request; reload it.").into())
+                Err(ScimError::new(
+                    403,
+                    None,
+                    "The setup page sends X-Setup-Request; reload it.",
+                )
+                .into())
             } else {
                 ctx.note(format!("setup: token generated for {org}"));
                 admin::create_token(ctx, &org).await

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end suite: starts the built worker under `wrangler dev` on a free loopback port with
 # a fresh local state (a temp dir), applies schema.sql, seeds orgs e2e-1..e2e-N with tokens,
-# runs `cargo test --features e2e --test e2e` against it, and stops it again.
+# runs `cargo test --features e2e --test e2e` against it, then the browser tests of the console
+# (tests/browser, headless Chromium), and stops it again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tool-env.sh
@@ -14,6 +15,12 @@ start_local_worker e2e- "${E2E_ORGS:-400}" --env-file "$state/.dev.vars" --log-l
 status=0
 SCIM_E2E_BASE_URL="$base" SCIM_E2E_TOKENS="$state/tokens.json" SCIM_E2E_PERSIST="$state" \
   cargo test --features e2e --test e2e -- --test-threads "${E2E_THREADS:-8}" "$@" || status=$?
+# The console and setup page in headless Chromium, against the same worker (tests/browser).
+# Skipped when the Rust suite failed or was filtered, and with E2E_BROWSER=0.
+if [ "$status" = 0 ] && [ $# = 0 ] && [ "${E2E_BROWSER:-1}" != 0 ]; then
+  SCIM_E2E_BASE_URL="$base" SCIM_E2E_PERSIST="$state" \
+    node --test --test-concurrency=1 tests/browser/console.test.mjs || status=$?
+fi
 if [ "$status" != 0 ]; then
   echo "==> wrangler dev log (last 60 lines):" >&2
   tail -n 60 "$state/wrangler.log" >&2

@@ -212,7 +212,7 @@ var SE = (function () {
           if (res.body.next) last = Math.max(last, res.body.next);
           status.textContent = tbody.firstChild ? "" : "No events yet. They appear here as the identity provider sends changes.";
         }
-        timer = setTimeout(function () { poll(g); }, 3000);
+        timer = setTimeout(function () { poll(g); }, res.body && res.body.hasMore ? 0 : 3000);
       });
     }
     function load() {

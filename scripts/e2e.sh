@@ -18,7 +18,8 @@ SCIM_E2E_BASE_URL="$base" SCIM_E2E_TOKENS="$state/tokens.json" SCIM_E2E_PERSIST=
 # The console and setup page in headless Chromium, against the same worker (tests/browser).
 # Skipped when the Rust suite failed or was filtered, and with E2E_BROWSER=0.
 if [ "$status" = 0 ] && [ $# = 0 ] && [ "${E2E_BROWSER:-1}" != 0 ]; then
-  SCIM_E2E_BASE_URL="$base" SCIM_E2E_PERSIST="$state" \
+  # Screenshots go to a temporary folder; SCREENSHOTS=docs/images refreshes those of the docs.
+  SCIM_E2E_BASE_URL="$base" SCIM_E2E_PERSIST="$state" SCREENSHOTS="${SCREENSHOTS:-$state/screenshots}" \
     node --test --test-concurrency=1 tests/browser/console.test.mjs || status=$?
 fi
 if [ "$status" != 0 ]; then

@@ -2,7 +2,8 @@
 // system's headless Chromium (Debian package, /usr/bin/chromium), driven by playwright-core.
 // scripts/e2e.sh runs this after the Rust e2e suite, against the same `wrangler dev`:
 //   SCIM_E2E_BASE_URL, SCIM_E2E_ADMIN_SECRET, SCIM_E2E_PERSIST (the local state, used to
-//   expire a setup link in D1), SCREENSHOTS (where to write PNGs; default docs/images).
+//   expire a setup link in D1), SCREENSHOTS (where to write PNGs; e2e.sh passes a temporary
+//   folder unless SCREENSHOTS=docs/images is set, which refreshes the documentation's images).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -16,7 +17,7 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const BASE = process.env.SCIM_E2E_BASE_URL;
 const SECRET = process.env.SCIM_E2E_ADMIN_SECRET;
 const PERSIST = process.env.SCIM_E2E_PERSIST;
-const SHOTS = process.env.SCREENSHOTS || path.join(repo, "docs/images");
+const SHOTS = path.resolve(repo, process.env.SCREENSHOTS || "docs/images");
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 assert.ok(BASE && SECRET && PERSIST, "SCIM_E2E_BASE_URL, SCIM_E2E_ADMIN_SECRET and SCIM_E2E_PERSIST must be set");
 assert.match(BASE, /^http:\/\/127\.0\.0\.1:\d+$/, "tests talk to loopback only");
@@ -29,9 +30,15 @@ const MARKUP_USER = `<script>window.__xss=2</script>mallory@acme.example`;
 let browser, admin, page;
 const state = {};
 
+// A screenshot of the page down to the end of its content (no empty viewport below it).
 async function shot(p, name) {
   mkdirSync(SHOTS, { recursive: true });
-  await p.screenshot({ path: path.join(SHOTS, name), fullPage: true });
+  await p.evaluate(() => document.activeElement && document.activeElement.blur());
+  const { width, height } = await p.evaluate(() => ({
+    width: document.documentElement.clientWidth,
+    height: Math.ceil(document.querySelector("main").getBoundingClientRect().bottom + window.scrollY) - 24,
+  }));
+  await p.screenshot({ path: path.join(SHOTS, name), fullPage: true, clip: { x: 0, y: 0, width, height } });
 }
 
 async function scim(method, org, token, rest, body) {
@@ -240,7 +247,7 @@ test("a setup link opens one org in a fresh browser, generates a token there, th
   await page.locator("#links code").first().waitFor();
   await shot(page, "console-setup-links.png");
 
-  const customer = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+  const customer = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
   const setup = await customer.newPage();
   const opened = await setup.goto(url);
   assert.equal(opened.status(), 200);
@@ -281,9 +288,12 @@ test("a setup link opens one org in a fresh browser, generates a token there, th
 test("the org list shows counts and token; mobile width works; sign-out ends the session", async () => {
   for (const name of ["globex-corp", "initech-corp"]) assert.equal((await adminApi("POST", name)).status, 201);
   await page.goto(`${BASE}/admin/#`);
+  await page.locator("tr[data-org=e2e-1]").waitFor();
   await page.getByLabel("Search orgs").fill("corp");
+  await page.waitForFunction(() => document.querySelectorAll("#orgs tbody tr").length === 3);
+  assert.deepEqual(await page.locator("#orgs tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.org)),
+    ["acme-corp", "globex-corp", "initech-corp"]);
   const row = page.locator(`tr[data-org="${ORG}"]`);
-  await row.waitFor();
   assert.equal((await row.locator("td").nth(1).textContent()).trim(), "7");
   assert.equal((await row.locator("td").nth(2).textContent()).trim(), "2");
   assert.match(await row.textContent(), new RegExp("…" + state.token.slice(-4).replace(/[-]/g, "\\-")));

@@ -71,6 +71,8 @@ before(async () => {
   await admin.grantPermissions(["clipboard-read", "clipboard-write"], { origin: BASE });
   page = await admin.newPage();
   page.on("pageerror", (e) => { state.pageError = String(e); });
+  // The pages must run under their own CSP without a single violation.
+  page.on("console", (m) => { if (/Content[ -]Security[ -]Policy/i.test(m.text())) state.csp = m.text(); });
 });
 
 after(async () => { await browser?.close(); });
@@ -193,6 +195,7 @@ test("users whose names are markup show as text and run nothing; the directory p
   await page.getByRole("listitem").filter({ hasText: "Engineering" }).waitFor();
   assert.equal(await page.evaluate(() => window.__xss), undefined, "no injected script ran");
   assert.equal(state.pageError, undefined, state.pageError);
+  assert.equal(state.csp, undefined, state.csp);
   // Search by email prefix, then a group's members.
   await page.getByLabel("Search").fill("grace@");
   await table.getByText("grace.hopper@acme.example").waitFor();

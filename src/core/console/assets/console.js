@@ -280,7 +280,9 @@
       form.addEventListener("submit", function (e) {
         e.preventDefault();
         call("PUT", orgPath(org, "/webhook"), { url: url.value.trim() }).then(function (r) {
-          if (r.status === 200) render(r, r.body.secret); else card.appendChild(h("p", { class: "error", text: SE.detail(r) }));
+          var secret = r.body && Object.keys(r.body).map(function (k) { return r.body[k]; })
+            .filter(function (v) { return typeof v === "string" && v.indexOf("whsec_") === 0; })[0];
+          if (r.status === 200) render(r, secret); else card.appendChild(h("p", { class: "error", text: SE.detail(r) }));
         }, function () {});
       });
       card.appendChild(hook ? h("p", { class: "muted", text: "Events of this org are signed (Standard Webhooks) and sent to the endpoint below." })

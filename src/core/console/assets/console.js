@@ -309,7 +309,7 @@
           h("thead", null, h("tr", null, ["Seq", "Status", "HTTP", "ms", "Next retry"].map(function (c) { return h("th", { text: c }); }))),
           h("tbody", null, list.map(function (d) {
             return h("tr", null, h("td", { text: d.seq }), h("td", { text: d.status }), h("td", { text: d.httpStatus || d.code || "" }),
-              h("td", { text: d.durationMs || d.duration || "" }), h("td", { text: d.nextRetry ? SE.when(d.nextRetry) : "" }));
+              h("td", { text: d.durationMs || d.duration || "" }), h("td", { text: d.nextRetryAt || d.nextRetry ? SE.when(d.nextRetryAt || d.nextRetry) : "" }));
           })))) : h("p", { class: "muted", text: "No deliveries yet." }));
       }, function () {});
     }

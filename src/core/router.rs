@@ -21,7 +21,7 @@ pub enum Route {
         org: Option<OrgName>,
         rest: Vec<String>,
     },
-    /// `/admin` and `/admin/{anything but orgs}/...`: the operator console (page, session).
+    /// `/admin`, `/admin/session` and `/admin/backfill`: the operator console.
     Console {
         rest: Vec<String>,
     },
@@ -87,8 +87,9 @@ pub fn route(raw_path: &str) -> Route {
                 rest: rest.iter().skip(1).map(|s| (*s).to_owned()).collect(),
             }
         }
-        ["admin", rest @ ..] => Route::Console {
-            rest: rest.iter().map(|s| (*s).to_owned()).collect(),
+        ["admin"] => Route::Console { rest: Vec::new() },
+        ["admin", page @ ("session" | "backfill")] => Route::Console {
+            rest: vec![(*page).to_owned()],
         },
         ["setup", link, rest @ ..] => Route::Setup {
             link: (*link).to_owned(),
@@ -197,6 +198,30 @@ mod tests {
         assert_eq!(route("/scim/v2/-bad/Users"), Route::InvalidOrg);
         assert_eq!(route("/scim/v2/a%20b/Users"), Route::InvalidOrg);
         assert_eq!(route("/scim/v2/%2E%2E/Users"), Route::InvalidOrg);
+    }
+
+    #[test]
+    fn console_setup_and_asset_paths() {
+        assert_eq!(route("/admin/"), Route::Console { rest: vec![] });
+        assert_eq!(
+            route("/admin/session"),
+            Route::Console {
+                rest: vec!["session".into()]
+            }
+        );
+        assert_eq!(route("/admin/other"), Route::NotFound);
+        assert_eq!(
+            route("/setup/abc/api/info"),
+            Route::Setup {
+                link: "abc".into(),
+                rest: vec!["api".into(), "info".into()]
+            }
+        );
+        assert_eq!(
+            route("/assets/console.js"),
+            Route::Asset("console.js".into())
+        );
+        assert_eq!(route("/assets/a/b"), Route::NotFound);
     }
 
     #[test]

@@ -181,7 +181,9 @@ var SE = (function () {
     var last = 0, timer = null, gen = 0;
     function row(e) {
       var r = e.resource || {};
-      var label = r.userName || r.displayName || r.id || (e.data && e.data.member && e.data.member.display) || "—";
+      var d = e.data || {};
+      var label = r.userName || r.displayName || (d.member && (d.member.display || d.member.value)) ||
+        (d.last4 ? "token …" + d.last4 : "") || r.id || e.org || "—";
       return h("tr", { "data-seq": e.seq },
         h("td", { title: e.occurredAt, text: ago(e.occurredAt) }),
         h("td", null, h("span", { class: "pill", text: e.type })),

@@ -86,9 +86,13 @@ pub(crate) async fn org_routes<D: Database, K: KeyValue>(
         (["setup-link"], Method::Post) => setup_api::create_link(ctx, org).await,
         (["setup-links"], Method::Get) => setup_api::list_links(ctx, org).await,
         (["setup-links", id], Method::Delete) => setup_api::revoke_link(ctx, org, id).await,
-        (["users" | "groups" | "setup-links", ..], _) => {
-            Ok(admin::method_not_allowed(method, "GET"))
-        }
+        (
+            ["users" | "groups" | "setup-links"]
+            | ["users", _, "groups"]
+            | ["groups", _, "members"],
+            _,
+        ) => Ok(admin::method_not_allowed(method, "GET")),
+        (["setup-links", _], _) => Ok(admin::method_not_allowed(method, "DELETE")),
         (["setup-link"], _) => Ok(admin::method_not_allowed(method, "POST")),
         _ => Err(admin::no_such_endpoint()),
     }

@@ -468,3 +468,26 @@ fn assets_are_served_and_unknown_ones_are_404() {
         404
     );
 }
+
+#[test]
+fn console_routes_answer_405_for_other_methods_and_404_for_other_paths() {
+    let app = TestApp::new();
+    for (method, path, allow) in [
+        (Method::Post, "acme/users", "GET"),
+        (Method::Delete, "acme/groups/g1/members", "GET"),
+        (Method::Get, "acme/setup-links/0123456789abcdef", "DELETE"),
+        (Method::Get, "acme/setup-link", "POST"),
+    ] {
+        let reply = app.admin(method, path, None);
+        assert_eq!(reply.status, 405, "{path}");
+        assert_eq!(reply.header("allow"), Some(allow), "{path}");
+    }
+    assert_eq!(
+        app.admin(Method::Get, "acme/users/u1/nothing", None).status,
+        404
+    );
+    assert_eq!(
+        app.raw(Method::Get, "/admin/nothing", vec![], None).status,
+        404
+    );
+}

@@ -10,9 +10,8 @@
 //! `SameSite=Strict`, the cookie.
 
 use super::opaque::{storage_hash, well_formed};
-use crate::core::db::{Row, Statement};
+use crate::core::db::Statement;
 use crate::core::token::sha256_hex;
-use serde_json::Value;
 use subtle::ConstantTimeEq;
 
 pub const COOKIE_NAME: &str = "scim_console";
@@ -93,11 +92,6 @@ pub fn lookup(session_id: &str, admin_secret: &str, now_ms: u64) -> Statement {
             (now_ms as i64).into(),
         ],
     )
-}
-
-/// The expiry (ms) of a row `lookup` returned.
-pub fn expiry(row: &Row) -> Option<u64> {
-    row.get("expires_ms").and_then(Value::as_u64)
 }
 
 /// Ends a session (sign-out).

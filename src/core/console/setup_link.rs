@@ -46,10 +46,12 @@ pub fn parse_hours(body: &Value) -> Result<u64, ScimError> {
         })
 }
 
+/// Inserts the link when the org is registered; the row it returns says it was.
 pub fn insert(org: &str, hash: &str, now_ms: u64, expires_ms: u64) -> Statement {
     Statement::new(
         "INSERT INTO setup_links (link_hash, org, created_ms, expires_ms, revoked) \
-         SELECT ?1, ?2, ?3, ?4, 0 WHERE EXISTS (SELECT 1 FROM orgs WHERE org = ?2)",
+         SELECT ?1, ?2, ?3, ?4, 0 WHERE EXISTS (SELECT 1 FROM orgs WHERE org = ?2) \
+         RETURNING org",
         vec![
             hash.into(),
             org.into(),
@@ -107,7 +109,8 @@ pub fn list(org: &str, now_ms: u64) -> Statement {
 /// Revokes the org's link whose id is `id` (the prefix of its hash).
 pub fn revoke(org: &str, id: &str) -> Statement {
     Statement::new(
-        "UPDATE setup_links SET revoked = 1 WHERE org = ?1 AND substr(link_hash, 1, 16) = ?2",
+        "UPDATE setup_links SET revoked = 1 WHERE org = ?1 AND substr(link_hash, 1, 16) = ?2 \
+         RETURNING link_hash",
         vec![org.into(), id.into()],
     )
 }

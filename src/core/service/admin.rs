@@ -9,6 +9,7 @@
 //! neither is a token: the log gets the org and what was done.
 
 use super::console;
+use super::console::batch as console_batch;
 use super::context::{Ctx, Failure};
 use crate::core::auth::{bearer_token, AuthFailure};
 use crate::core::clock::format_timestamp;
@@ -18,8 +19,7 @@ use crate::core::error::ScimError;
 use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::kv::KeyValue;
 use crate::core::org::OrgName;
-use crate::core::store::counts;
-use crate::core::store::purge::{any_left, OrgTable};
+use crate::core::store::purge::{self, OrgTable};
 use crate::core::token::{kv_key, GraceToken, NewToken, TokenRecord};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -234,12 +234,15 @@ pub(super) async fn create_token<D: Database, K: KeyValue>(
     let stored = serde_json::to_string(&record)
         .map_err(|e| Failure::Internal(format!("token record: {e}")))?;
     ctx.runtime.kv.put(&kv_key(org.as_str()), &stored).await?;
-    ctx.batch(vec![registry::upsert_token(
-        org.as_str(),
-        &record.created,
-        &record.created,
-        &record.last4,
-    )])
+    console_batch(
+        ctx,
+        vec![registry::upsert_token(
+            org.as_str(),
+            &record.created,
+            &record.created,
+            &record.last4,
+        )],
+    )
     .await?;
     ctx.note(format!(
         "admin: new token for {org} (replaced: {}, grace: {}s)",
@@ -273,7 +276,7 @@ async fn revoke_token<D: Database, K: KeyValue>(
     org: &OrgName,
 ) -> Result<HttpResponse, Failure> {
     ctx.runtime.kv.delete(&kv_key(org.as_str())).await?;
-    ctx.batch(vec![registry::clear_token(org.as_str())]).await?;
+    console_batch(ctx, vec![registry::clear_token(org.as_str())]).await?;
     ctx.note(format!("admin: token of {org} revoked"));
     Ok(HttpResponse {
         status: 204,
@@ -316,32 +319,20 @@ pub(crate) async fn purge_org<D: Database, K>(
         if pending.is_empty() {
             break;
         }
-        let statements = pending
-            .iter()
-            .map(|t| t.delete_chunk(org, limits.chunk))
-            .collect();
-        let results = ctx.batch(statements).await?;
         let mut still = Vec::new();
-        for (table, result) in pending.iter().zip(&results) {
-            removed.add(*table, result.changes);
-            // A full chunk may have more behind it; a short one emptied the table.
-            if result.changes >= limits.chunk as u64 {
-                still.push(*table);
+        for (table, changes) in ctx.run(purge::round(org, &pending, limits.chunk)).await? {
+            removed.add(table, changes.unwrap_or(0));
+            // A full chunk (or an unknown count) may have more behind it; a short one emptied
+            // the table.
+            if changes.is_none_or(|n| n >= limits.chunk as u64) {
+                still.push(table);
             }
         }
         pending = still;
     }
     // The counts follow whatever rows are left (none once the purge is complete).
-    let mut final_batch = counts::recount(org);
-    final_batch.push(any_left(org));
-    let check = ctx.batch(final_batch).await?;
-    let left = check
-        .last()
-        .and_then(|r| r.rows.first())
-        .and_then(|row| row.get("remaining"))
-        .and_then(Value::as_i64)
-        .unwrap_or(1);
-    Ok((removed, left == 0))
+    let left = ctx.run(purge::finish(org)).await?;
+    Ok((removed, !left))
 }
 
 /// `DELETE /admin/orgs/{org}`: revokes the token first (so the IdP is refused from now on,
@@ -357,10 +348,13 @@ pub(crate) async fn delete_org<D: Database, K: KeyValue>(
     if had_token {
         ctx.runtime.kv.delete(&key).await?;
     }
-    ctx.batch(vec![
-        registry::delete(org.as_str()),
-        setup_link::delete_for_org(org.as_str()),
-    ])
+    console_batch(
+        ctx,
+        vec![
+            registry::delete(org.as_str()),
+            setup_link::delete_for_org(org.as_str()),
+        ],
+    )
     .await?;
     let (removed, complete) = purge_org(ctx, org.as_str(), limits).await?;
     ctx.note(format!(

@@ -4,6 +4,7 @@
 
 use super::super::admin::ok_json;
 use super::super::context::{Ctx, Failure};
+use super::batch as console_batch;
 use super::query_param;
 use crate::core::console::directory::{self, page};
 use crate::core::db::{Database, Row, Statement};
@@ -16,8 +17,7 @@ async fn rows<D: Database, K>(
     ctx: &Ctx<'_, D, K>,
     statement: Statement,
 ) -> Result<Vec<Row>, Failure> {
-    Ok(ctx
-        .batch(vec![statement])
+    Ok(console_batch(ctx, vec![statement])
         .await?
         .into_iter()
         .next()
@@ -84,12 +84,14 @@ pub(super) async fn members<D: Database, K>(
     org: &OrgName,
     group_id: &str,
 ) -> Result<HttpResponse, Failure> {
-    let results = ctx
-        .batch(vec![
+    let results = console_batch(
+        ctx,
+        vec![
             directory::group(org.as_str(), group_id),
             directory::members(org.as_str(), group_id, &query_param(ctx, "after")),
-        ])
-        .await?;
+        ],
+    )
+    .await?;
     let mut results = results.into_iter();
     let group = results.next().and_then(|r| r.rows.into_iter().next());
     let Some(group) = group else {

@@ -4,6 +4,7 @@
 
 use super::super::admin::{self, create_token, ok_json};
 use super::super::context::{Ctx, Failure};
+use super::batch as console_batch;
 use super::query_param;
 use crate::core::clock::format_timestamp;
 use crate::core::console::registry::{self, Backfilled};
@@ -28,7 +29,7 @@ pub(crate) async fn org_collection<D: Database, K>(
     }
     let search = query_param(ctx, "q");
     let after = query_param(ctx, "after");
-    let results = ctx.batch(vec![registry::list(&search, &after)]).await?;
+    let results = console_batch(ctx, vec![registry::list(&search, &after)]).await?;
     let mut rows = results
         .into_iter()
         .next()
@@ -53,7 +54,7 @@ pub(crate) async fn create_org<D: Database, K: KeyValue>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
 ) -> Result<HttpResponse, Failure> {
-    let registered = ctx.batch(vec![registry::exists(org.as_str())]).await?;
+    let registered = console_batch(ctx, vec![registry::exists(org.as_str())]).await?;
     let in_registry = registered.first().is_some_and(|r| !r.rows.is_empty());
     if in_registry || ctx.runtime.kv.get(&kv_key(org.as_str())).await?.is_some() {
         return Err(ScimError::new(
@@ -95,7 +96,7 @@ pub(super) async fn backfill<D: Database, K: KeyValue>(
     let known: Vec<String> = if names.is_empty() {
         Vec::new()
     } else {
-        ctx.batch(registry::known(&names))
+        console_batch(ctx, registry::known(&names))
             .await?
             .into_iter()
             .flat_map(|r| r.rows)
@@ -116,10 +117,10 @@ pub(super) async fn backfill<D: Database, K: KeyValue>(
         });
     }
     if !added.is_empty() {
-        ctx.batch(registry::insert_backfilled(
-            &added,
-            &format_timestamp(ctx.now_ms()),
-        ))
+        console_batch(
+            ctx,
+            registry::insert_backfilled(&added, &format_timestamp(ctx.now_ms())),
+        )
         .await?;
     }
     // Orgs of this page left for the next pass: list the same page again.

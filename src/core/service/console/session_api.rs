@@ -2,6 +2,7 @@
 
 use super::super::admin::{check_secret, ok_json};
 use super::super::context::{Ctx, Failure};
+use super::batch as console_batch;
 use crate::core::clock::format_timestamp;
 use crate::core::console::assets;
 use crate::core::console::opaque;
@@ -37,9 +38,7 @@ pub(crate) async fn check_session<D: Database, K>(
             "Your console session has ended. Sign in again.",
         )));
     };
-    let found = ctx
-        .batch(vec![session::lookup(id, secret, ctx.now_ms())])
-        .await?;
+    let found = console_batch(ctx, vec![session::lookup(id, secret, ctx.now_ms())]).await?;
     if found.first().and_then(|r| r.rows.first()).is_none() {
         ctx.note("console auth: session expired or unknown".into());
         return Ok(Err(unauthorized(
@@ -105,7 +104,7 @@ pub(super) async fn sign_in<D: Database, K>(
     }
     let id = opaque::generate().map_err(Failure::Internal)?;
     let now = ctx.now_ms();
-    ctx.batch(session::open(&id, secret, now)).await?;
+    console_batch(ctx, session::open(&id, secret, now)).await?;
     ctx.note("console: signed in".into());
     let expires = now + session::SESSION_SECONDS * 1000;
     Ok(ok_json(
@@ -136,7 +135,7 @@ pub(super) async fn sign_out<D: Database, K>(
         Ok(id) => id,
         Err(refused) => return Ok(refused),
     };
-    ctx.batch(vec![session::close(&id)]).await?;
+    console_batch(ctx, vec![session::close(&id)]).await?;
     ctx.note("console: signed out".into());
     Ok(HttpResponse {
         status: 204,

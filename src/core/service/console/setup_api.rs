@@ -5,6 +5,7 @@
 
 use super::super::admin::{self, ok_json};
 use super::super::context::{Ctx, Failure};
+use super::batch as console_batch;
 use super::respond;
 use crate::core::clock::format_timestamp;
 use crate::core::console::assets;
@@ -31,10 +32,12 @@ pub(super) async fn create_link<D: Database, K>(
     let hash = setup_link::link_hash(&link);
     let now = ctx.now_ms();
     let expires = now + hours * 3_600_000;
-    let inserted = ctx
-        .batch(vec![setup_link::insert(org.as_str(), &hash, now, expires)])
-        .await?;
-    if inserted.first().map_or(0, |r| r.changes) == 0 {
+    let inserted = console_batch(
+        ctx,
+        vec![setup_link::insert(org.as_str(), &hash, now, expires)],
+    )
+    .await?;
+    if inserted.first().is_none_or(|r| r.rows.is_empty()) {
         return Err(ScimError::not_found(format!(
             "Org {org} is not in the org registry: create it (or run the backfill) first."
         ))
@@ -57,9 +60,7 @@ pub(super) async fn list_links<D: Database, K>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
 ) -> Result<HttpResponse, Failure> {
-    let results = ctx
-        .batch(vec![setup_link::list(org.as_str(), ctx.now_ms())])
-        .await?;
+    let results = console_batch(ctx, vec![setup_link::list(org.as_str(), ctx.now_ms())]).await?;
     let links: Vec<Value> = results
         .into_iter()
         .flat_map(|r| r.rows)
@@ -86,10 +87,8 @@ pub(super) async fn revoke_link<D: Database, K>(
     if !setup_link::valid_id(id) {
         return Err(ScimError::not_found("No such setup link.").into());
     }
-    let results = ctx
-        .batch(vec![setup_link::revoke(org.as_str(), id)])
-        .await?;
-    if results.first().map_or(0, |r| r.changes) == 0 {
+    let results = console_batch(ctx, vec![setup_link::revoke(org.as_str(), id)]).await?;
+    if results.first().is_none_or(|r| r.rows.is_empty()) {
         return Err(ScimError::not_found("No such setup link.").into());
     }
     ctx.note(format!("console: setup link {id} of {org} revoked"));
@@ -108,7 +107,7 @@ pub(crate) async fn setup<D: Database, K: KeyValue>(
 ) -> Result<HttpResponse, Failure> {
     let state = if opaque::well_formed(link) {
         let hash = setup_link::link_hash(link);
-        let found = ctx.batch(vec![setup_link::lookup(&hash)]).await?;
+        let found = console_batch(ctx, vec![setup_link::lookup(&hash)]).await?;
         setup_link::state(found.first().and_then(|r| r.rows.first()), ctx.now_ms())
     } else {
         LinkState::Unknown

@@ -91,16 +91,44 @@ CREATE TABLE IF NOT EXISTS org_counts (
     PRIMARY KEY (org, resource)
 ) WITHOUT ROWID;
 
--- Shards (docs/scaling.md). `org_shards` is the org registry, kept in the control shard (the
--- first of SHARDS) next to the KV org records: which shard holds each org. It is written
--- before the KV record on placement and after it on a move, and counted for least-loaded
--- placement. Other shards have the table too (one migration set for all) and leave it empty.
-CREATE TABLE IF NOT EXISTS org_shards (
-    org        TEXT    NOT NULL PRIMARY KEY,
-    shard      TEXT    NOT NULL,
-    placed_ms  INTEGER NOT NULL
+-- The operator console (docs/console.md). `orgs` is the org registry the console lists: KV
+-- stays the store of token hashes that every SCIM request reads; this table only mirrors what
+-- the console shows (the token's creation time and last four characters) and is written in
+-- the admin request that changes the token. Orgs made before the registry existed (or with
+-- `make token`, which writes KV directly) are added by the backfill pass.
+CREATE TABLE IF NOT EXISTS orgs (
+    org            TEXT NOT NULL PRIMARY KEY,
+    created        TEXT NOT NULL,
+    token_created  TEXT,
+    token_last4    TEXT,
+    shard          TEXT
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS org_shards_by_shard ON org_shards (shard);
+
+-- Console sessions: only the SHA-256 of the random session id is stored. `secret_tag` ties a
+-- session to the ADMIN_SECRET it was opened with, so changing the secret ends every session.
+CREATE TABLE IF NOT EXISTS console_sessions (
+    id_hash     TEXT    NOT NULL PRIMARY KEY,
+    secret_tag  TEXT    NOT NULL,
+    created_ms  INTEGER NOT NULL,
+    expires_ms  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS console_sessions_by_expiry ON console_sessions (expires_ms);
+
+-- Self-serve setup links, scoped to one org: only the SHA-256 of the link is stored.
+CREATE TABLE IF NOT EXISTS setup_links (
+    link_hash   TEXT    NOT NULL PRIMARY KEY,
+    org         TEXT    NOT NULL,
+    created_ms  INTEGER NOT NULL,
+    expires_ms  INTEGER NOT NULL,
+    revoked     INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS setup_links_by_org ON setup_links (org, expires_ms);
+
+-- Shards (docs/scaling.md): the shard holding each org, in the registry `orgs` of the control
+-- shard (the first of SHARDS), next to the `shard` of the KV org record that requests read.
+-- Written with the KV record by the admin API (registry first on placement, after KV on a
+-- move) and counted for least-loaded placement. NULL: the control shard (orgs from before).
+CREATE INDEX IF NOT EXISTS orgs_by_shard ON orgs (shard);
 
 -- An org being moved off this shard ('moving'), or moved away with leftovers possibly still
 -- here ('moved'). The triggers below refuse every write to a locked org's rows inside the

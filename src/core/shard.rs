@@ -3,7 +3,7 @@
 //! list), and read here; nothing else in the code names a shard. Without `SHARDS` the pool is
 //! the one database bound as `DB`, named `main`.
 //!
-//! The first shard is the control shard: it holds the org registry (`org_shards`) and is
+//! The first shard is the control shard: it holds the org registry (`orgs`, with each org's shard) and is
 //! where an org record without a `shard` lives (records written before shards existed).
 
 use serde::Deserialize;

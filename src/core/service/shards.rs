@@ -92,7 +92,9 @@ pub(crate) async fn place<D: Database, K>(
         ))
         .into());
     }
-    let counted = ctx.run_on(0, registry::load()).await?;
+    let counted = ctx
+        .run_on(0, registry::load(&config.control().name))
+        .await?;
     let load: Vec<u64> = config
         .shards()
         .iter()

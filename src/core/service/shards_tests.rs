@@ -135,10 +135,7 @@ impl Pool {
 
     fn registry(&self, org: &str) -> Option<String> {
         self.dbs[0]
-            .query(
-                "SELECT shard FROM org_shards WHERE org = ?1",
-                vec![org.into()],
-            )
+            .query("SELECT shard FROM orgs WHERE org = ?1", vec![org.into()])
             .first()
             .map(|row| row["shard"].as_str().unwrap().to_owned())
     }

@@ -1,29 +1,20 @@
-//! The org registry in the control shard (`org_shards`): which shard holds each org. KV's org
-//! record is what requests read; this table is what placement counts and listings read. The
-//! admin API writes both in the same request, the registry first on placement (a crash
-//! between the two leaves a registry row without a token: harmless, and the next token
-//! request rewrites it).
+//! The shard column of the org registry (`orgs`, the console's table, in the control shard):
+//! which shard holds each org. KV's org record is what requests read; the registry is what
+//! placement counts and the console lists. The admin API writes both in the same request.
 
 use super::plan::{Plan, PlanBuilder};
-use crate::core::db::{SqlValue, Statement};
+use crate::core::clock::format_timestamp;
+use crate::core::db::Statement;
 use serde::Deserialize;
 
-/// Records (or moves) the org onto `shard`.
+/// Records the org on `shard` (registering it if new).
 pub fn record(org: &str, shard: &str, now_ms: u64) -> Plan<()> {
     Plan::single(
         Statement::new(
-            "INSERT INTO org_shards (org, shard, placed_ms) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (org) DO UPDATE SET shard = excluded.shard, placed_ms = excluded.placed_ms",
-            vec![org.into(), shard.into(), SqlValue::Integer(now_ms as i64)],
+            "INSERT INTO orgs (org, created, shard) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (org) DO UPDATE SET shard = excluded.shard",
+            vec![org.into(), format_timestamp(now_ms).into(), shard.into()],
         ),
-        |_| Ok(()),
-    )
-}
-
-/// Forgets the org (it was deleted).
-pub fn remove(org: &str) -> Plan<()> {
-    Plan::single(
-        Statement::new("DELETE FROM org_shards WHERE org = ?1", vec![org.into()]),
         |_| Ok(()),
     )
 }
@@ -34,12 +25,14 @@ struct LoadRow {
     orgs: i64,
 }
 
-/// Orgs per shard name (shards without orgs are absent).
-pub fn load() -> Plan<Vec<(String, u64)>> {
+/// Orgs per shard name (an org without a shard counts for `control`, the control shard;
+/// shards without orgs are absent).
+pub fn load(control: &str) -> Plan<Vec<(String, u64)>> {
     let mut b = PlanBuilder::new();
     let h = b.push(Statement::new(
-        "SELECT shard, COUNT(*) AS orgs FROM org_shards GROUP BY shard",
-        vec![],
+        "SELECT COALESCE(shard, ?1) AS shard, COUNT(*) AS orgs FROM orgs \
+         GROUP BY COALESCE(shard, ?1)",
+        vec![control.into()],
     ));
     b.finish(move |r| {
         Ok(r.rows::<LoadRow>(h)?

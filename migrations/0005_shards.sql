@@ -1,15 +1,11 @@
--- Shards: the org registry (control shard) and the move lock with its triggers.
+-- 0005: shards — the registry records each org's shard; the move lock and its triggers.
 
--- Shards (docs/scaling.md). `org_shards` is the org registry, kept in the control shard (the
--- first of SHARDS) next to the KV org records: which shard holds each org. It is written
--- before the KV record on placement and after it on a move, and counted for least-loaded
--- placement. Other shards have the table too (one migration set for all) and leave it empty.
-CREATE TABLE IF NOT EXISTS org_shards (
-    org        TEXT    NOT NULL PRIMARY KEY,
-    shard      TEXT    NOT NULL,
-    placed_ms  INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS org_shards_by_shard ON org_shards (shard);
+ALTER TABLE orgs ADD COLUMN shard TEXT;
+-- Shards (docs/scaling.md): the shard holding each org, in the registry `orgs` of the control
+-- shard (the first of SHARDS), next to the `shard` of the KV org record that requests read.
+-- Written with the KV record by the admin API (registry first on placement, after KV on a
+-- move) and counted for least-loaded placement. NULL: the control shard (orgs from before).
+CREATE INDEX IF NOT EXISTS orgs_by_shard ON orgs (shard);
 
 -- An org being moved off this shard ('moving'), or moved away with leftovers possibly still
 -- here ('moved'). The triggers below refuse every write to a locked org's rows inside the

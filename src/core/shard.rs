@@ -24,6 +24,13 @@ pub struct Shard {
     pub binding: String,
     #[serde(default)]
     pub labels: Vec<String>,
+    /// How `make deploy` creates the database when it is missing (`wrangler d1 create
+    /// --jurisdiction`); fixed at creation, never read by the worker.
+    #[serde(default)]
+    pub jurisdiction: Option<String>,
+    /// Likewise `--location` (a placement hint such as `weur`).
+    #[serde(default)]
+    pub location: Option<String>,
 }
 
 /// The pool, in declaration order (the first is the control shard).
@@ -48,6 +55,8 @@ impl ShardConfig {
                 name: DEFAULT_SHARD.to_owned(),
                 binding: DEFAULT_BINDING.to_owned(),
                 labels: Vec::new(),
+                jurisdiction: None,
+                location: None,
             }],
         }
     }

@@ -14,7 +14,10 @@ fn wrangler_toml() -> String {
 
 /// The value of `SHARDS = '''...'''` (a TOML multi-line literal string).
 fn shards_var(toml: &str) -> String {
-    let start = toml.find("SHARDS = '''").expect("wrangler.toml sets SHARDS") + 12;
+    let start = toml
+        .find("SHARDS = '''")
+        .expect("wrangler.toml sets SHARDS")
+        + 12;
     let end = toml[start..].find("'''").expect("SHARDS ends with '''") + start;
     toml[start..end].to_owned()
 }
@@ -53,7 +56,10 @@ fn shards_and_d1_bindings_agree() {
         );
     }
     assert!(
-        config.shards().iter().any(|s| s.labels.iter().any(|l| l == "eu")),
+        config
+            .shards()
+            .iter()
+            .any(|s| s.labels.iter().any(|l| l == "eu")),
         "the shipped pool has an eu shard (docs/deploy.md)"
     );
 }

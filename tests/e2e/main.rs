@@ -15,6 +15,7 @@ mod methods;
 mod protocol;
 mod query;
 mod schema_values;
+mod shards;
 mod store_boundary;
 mod traceability;
 mod users;

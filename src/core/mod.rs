@@ -5,6 +5,7 @@ pub mod auth;
 pub mod clock;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod filter;
 pub mod http;
 pub mod json;

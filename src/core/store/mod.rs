@@ -4,10 +4,12 @@
 //! `Database::batch`, one round trip per batch.
 
 pub mod counts;
+pub mod events;
 pub mod groups;
 pub mod purge;
 pub mod rows;
 pub mod users;
+pub mod webhooks;
 
 use crate::core::error::ScimError;
 

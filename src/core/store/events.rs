@@ -1,0 +1,404 @@
+//! SQL for the change log (`events`, `event_heads`). Every append computes its `seq` inside
+//! the batch that makes the change, as the org's highest `seq` + 1 (or, once retention has
+//! emptied the log, the number kept in `event_heads`). D1 runs a batch as one transaction and
+//! batches one at a time, so concurrent writers can neither share a number nor skip one, and
+//! the primary key `(org, seq)` would fail the whole batch (change included) if they ever did.
+//!
+//! Each append is guarded by the same condition as the write it records: an event for an
+//! insert or update exists only if the row now has this request's random new version; an
+//! event for a delete is written just before the delete, on the condition the delete uses.
+//! Member events are computed set-wise (one statement per chunk of ids, whatever its size),
+//! before the membership statement they describe, against the membership as it stands.
+
+use super::groups::MEMBERS_PER_STATEMENT;
+use crate::core::db::{Row, SqlValue, Statement};
+use crate::core::events::model::{EventType, NewEvent, Source, StoredEvent};
+use crate::core::schema::ResourceType;
+use serde_json::Value;
+
+/// The org's last `seq` so far (`?1` is the org).
+const LAST_SEQ: &str = "COALESCE((SELECT MAX(seq) FROM events WHERE org = ?1), \
+     (SELECT last_seq FROM event_heads WHERE org = ?1), 0)";
+
+/// A fresh event id: `evt_` + 128 random bits in hex.
+const NEW_EVENT_ID: &str = "'evt_' || lower(hex(randomblob(16)))";
+
+const COLUMNS: &str = "org, seq, id, type, occurred_at, resource, data, previous, source";
+
+fn table(rt: ResourceType) -> &'static str {
+    match rt {
+        ResourceType::User => "users",
+        ResourceType::Group => "groups",
+    }
+}
+
+/// When an event is appended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard<'a> {
+    /// Unconditionally (operator actions, whose effect is already done).
+    Always,
+    /// Only if the resource now has `version`: this batch's own insert or update applied.
+    Written {
+        rt: ResourceType,
+        id: &'a str,
+        version: i64,
+    },
+}
+
+impl Guard<'_> {
+    /// The condition and its parameters, numbered from `?{first}`.
+    fn sql(&self, first: usize) -> (String, Vec<SqlValue>) {
+        match self {
+            Guard::Always => ("1".into(), Vec::new()),
+            Guard::Written { rt, id, version } => (
+                format!(
+                    "EXISTS (SELECT 1 FROM {} WHERE org = ?1 AND id = ?{} AND version = ?{})",
+                    table(*rt),
+                    first,
+                    first + 1
+                ),
+                vec![(*id).into(), (*version).into()],
+            ),
+        }
+    }
+}
+
+fn json_text(value: &Option<Value>) -> SqlValue {
+    value.as_ref().map(Value::to_string).into()
+}
+
+/// Appends one event described in full by the writer (created, updated, org events).
+pub fn append(org: &str, event: &NewEvent, guard: Guard<'_>) -> Statement {
+    let (condition, guard_params) = guard.sql(8);
+    let mut params: Vec<SqlValue> = vec![
+        org.into(),
+        event.kind.name().into(),
+        event.occurred_at.as_str().into(),
+        json_text(&event.resource),
+        event.data.to_string().into(),
+        json_text(&event.previous),
+        event.source.name().into(),
+    ];
+    params.extend(guard_params);
+    Statement::new(
+        format!(
+            "INSERT INTO events ({COLUMNS}) \
+             SELECT ?1, {LAST_SEQ} + 1, {NEW_EVENT_ID}, ?2, ?3, ?4, ?5, ?6, ?7 WHERE {condition}"
+        ),
+        params,
+    )
+}
+
+/// `resource` of a row `r` of users or groups, built in SQL.
+fn resource_sql(rt: ResourceType) -> &'static str {
+    match rt {
+        ResourceType::User => {
+            "json_object('type', 'User', 'id', r.id, 'externalId', r.external_id, 'userName', r.user_name)"
+        }
+        ResourceType::Group => {
+            "json_object('type', 'Group', 'id', r.id, 'externalId', r.external_id, 'displayName', r.display_name)"
+        }
+    }
+}
+
+/// Before the delete of `id` (same `If-Match` condition): `group.member_removed` for every
+/// group the resource leaves, then `user.deleted` / `group.deleted` whose `data` is the
+/// resource as last stored (its attributes, `id` and `meta`). Nothing if there is no such
+/// row, so a 404 or 412 appends nothing.
+pub fn deleted(
+    org: &str,
+    rt: ResourceType,
+    id: &str,
+    if_version: Option<i64>,
+    occurred_at: &str,
+    source: Source,
+) -> Vec<Statement> {
+    let mut params: Vec<SqlValue> = vec![
+        org.into(),
+        id.into(),
+        occurred_at.into(),
+        source.name().into(),
+    ];
+    let condition = match if_version {
+        Some(v) => {
+            params.push(v.into());
+            " AND r.version = ?5"
+        }
+        None => "",
+    };
+    let member_type = rt.name();
+    let left = Statement::new(
+        format!(
+            "INSERT INTO events ({COLUMNS}) \
+             SELECT ?1, b.last + ROW_NUMBER() OVER (ORDER BY g.display_name_ci, g.id), {NEW_EVENT_ID}, \
+             'group.member_removed', ?3, \
+             json_object('type', 'Group', 'id', g.id, 'externalId', g.external_id, 'displayName', g.display_name), \
+             json_object('group', json_object('id', g.id, 'displayName', g.display_name), \
+               'member', json_object('type', '{member_type}', 'value', r.id, 'display', {display})), \
+             NULL, ?4 \
+             FROM {table} r \
+             JOIN group_members m ON m.org = r.org AND m.member_id = r.id \
+             JOIN groups g ON g.org = m.org AND g.id = m.group_id \
+             CROSS JOIN (SELECT {LAST_SEQ} AS last) b \
+             WHERE r.org = ?1 AND r.id = ?2{condition}",
+            table = table(rt),
+            display = match rt {
+                ResourceType::User => "COALESCE(r.display_name, r.user_name)",
+                ResourceType::Group => "r.display_name",
+            },
+        ),
+        params.clone(),
+    );
+    let kind = match rt {
+        ResourceType::User => EventType::UserDeleted,
+        ResourceType::Group => EventType::GroupDeleted,
+    };
+    let gone = Statement::new(
+        format!(
+            "INSERT INTO events ({COLUMNS}) \
+             SELECT ?1, {LAST_SEQ} + 1, {NEW_EVENT_ID}, '{kind}', ?3, {resource}, \
+             json_patch(r.data, json_object('id', r.id, 'meta', json_object('resourceType', '{member_type}', \
+               'created', r.created, 'lastModified', r.last_modified))), NULL, ?4 \
+             FROM {table} r WHERE r.org = ?1 AND r.id = ?2{condition}",
+            kind = kind.name(),
+            resource = resource_sql(rt),
+            table = table(rt),
+        ),
+        params,
+    );
+    vec![left, gone]
+}
+
+/// A member list as the JSON parameter `json_each` reads.
+fn ids_json(ids: &[&str]) -> String {
+    Value::from(ids.to_vec()).to_string()
+}
+
+/// The group `g` (this request's write of it, at `?3`) and the member `c.value`, with its
+/// type and display name from its own row, as event columns.
+const MEMBER_EVENT_COLUMNS: &str =
+    "json_object('type', 'Group', 'id', g.id, 'externalId', g.external_id, 'displayName', g.display_name), \
+     json_object('group', json_object('id', g.id, 'displayName', g.display_name), \
+       'member', json_object('type', CASE WHEN u.id IS NOT NULL THEN 'User' ELSE 'Group' END, \
+       'value', c.value, 'display', COALESCE(u.display_name, u.user_name, mg.display_name)))";
+
+/// Which ids of a chunk an event is about, relative to the membership as it stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Selection {
+    /// Ids of the list that exist in the org and are not members yet.
+    NotYetMembers,
+    /// Ids of the list that are members now.
+    Members,
+}
+
+fn member_events_for(
+    org: &str,
+    group_id: &str,
+    version: i64,
+    ids: &[&str],
+    selection: Selection,
+    occurred_at: &str,
+) -> Vec<Statement> {
+    let (kind, condition) = match selection {
+        Selection::NotYetMembers => (
+            EventType::GroupMemberAdded,
+            "(u.id IS NOT NULL OR mg.id IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM group_members m \
+             WHERE m.org = ?1 AND m.group_id = ?2 AND m.member_id = c.value)",
+        ),
+        Selection::Members => (
+            EventType::GroupMemberRemoved,
+            "EXISTS (SELECT 1 FROM group_members m WHERE m.org = ?1 AND m.group_id = ?2 AND m.member_id = c.value)",
+        ),
+    };
+    ids.chunks(MEMBERS_PER_STATEMENT)
+        .map(|chunk| {
+            Statement::new(
+                format!(
+                    "INSERT INTO events ({COLUMNS}) \
+                     SELECT ?1, b.last + ROW_NUMBER() OVER (ORDER BY c.k), {NEW_EVENT_ID}, '{kind}', ?5, \
+                     {MEMBER_EVENT_COLUMNS}, NULL, 'scim' \
+                     FROM (SELECT value, MIN(key) AS k FROM json_each(?4) GROUP BY value) c \
+                     JOIN groups g ON g.org = ?1 AND g.id = ?2 AND g.version = ?3 \
+                     CROSS JOIN (SELECT {LAST_SEQ} AS last) b \
+                     LEFT JOIN users u ON u.org = ?1 AND u.id = c.value \
+                     LEFT JOIN groups mg ON mg.org = ?1 AND mg.id = c.value \
+                     WHERE {condition}",
+                    kind = kind.name()
+                ),
+                vec![
+                    org.into(),
+                    group_id.into(),
+                    version.into(),
+                    ids_json(chunk).into(),
+                    occurred_at.into(),
+                ],
+            )
+        })
+        .collect()
+}
+
+/// Before `groups::add_members` (same ids): `group.member_added` for each id that is about to
+/// become a member (exists in the org, not a member yet; duplicates count once).
+pub fn members_added(
+    org: &str,
+    group_id: &str,
+    version: i64,
+    ids: &[&str],
+    occurred_at: &str,
+) -> Vec<Statement> {
+    member_events_for(
+        org,
+        group_id,
+        version,
+        ids,
+        Selection::NotYetMembers,
+        occurred_at,
+    )
+}
+
+/// Before `groups::remove_members` (same ids): `group.member_removed` for each id that is a
+/// member now.
+pub fn members_removed(
+    org: &str,
+    group_id: &str,
+    version: i64,
+    ids: &[&str],
+    occurred_at: &str,
+) -> Vec<Statement> {
+    member_events_for(org, group_id, version, ids, Selection::Members, occurred_at)
+}
+
+/// Before `groups::remove_all_members`: `group.member_removed` for every member, except the
+/// ids in `keep` (a replacement list: those stay members, so nothing happens to them).
+pub fn all_members_removed(
+    org: &str,
+    group_id: &str,
+    version: i64,
+    keep: &[&str],
+    occurred_at: &str,
+) -> Statement {
+    Statement::new(
+        format!(
+            "INSERT INTO events ({COLUMNS}) \
+             SELECT ?1, b.last + ROW_NUMBER() OVER (ORDER BY c.value), {NEW_EVENT_ID}, \
+             'group.member_removed', ?5, {MEMBER_EVENT_COLUMNS}, NULL, 'scim' \
+             FROM (SELECT member_id AS value FROM group_members WHERE org = ?1 AND group_id = ?2) c \
+             JOIN groups g ON g.org = ?1 AND g.id = ?2 AND g.version = ?3 \
+             CROSS JOIN (SELECT {LAST_SEQ} AS last) b \
+             LEFT JOIN users u ON u.org = ?1 AND u.id = c.value \
+             LEFT JOIN groups mg ON mg.org = ?1 AND mg.id = c.value \
+             WHERE c.value NOT IN (SELECT value FROM json_each(?4))"
+        ),
+        vec![
+            org.into(),
+            group_id.into(),
+            version.into(),
+            ids_json(keep).into(),
+            occurred_at.into(),
+        ],
+    )
+}
+
+/// One page of an org's log after `after`, in `seq` order, at most `limit` rows, optionally
+/// of the given types only. Reads the primary key from `(org, after)` on: no scan before it.
+pub fn select_page(org: &str, after: i64, limit: usize, types: &[EventType]) -> Statement {
+    let mut params: Vec<SqlValue> = vec![org.into(), after.into(), (limit as i64).into()];
+    let filter = if types.is_empty() {
+        ""
+    } else {
+        let names: Vec<&str> = types.iter().map(|t| t.name()).collect();
+        params.push(Value::from(names).to_string().into());
+        " AND type IN (SELECT value FROM json_each(?4))"
+    };
+    Statement::new(
+        format!(
+            "SELECT seq, id, type, occurred_at, resource, data, previous, source FROM events \
+             WHERE org = ?1 AND seq > ?2{filter} ORDER BY seq LIMIT ?3"
+        ),
+        params,
+    )
+}
+
+/// One event by its number (the delivery pump).
+pub fn select_one(org: &str, seq: i64) -> Statement {
+    Statement::new(
+        "SELECT seq, id, type, occurred_at, resource, data, previous, source FROM events \
+         WHERE org = ?1 AND seq = ?2",
+        vec![org.into(), seq.into()],
+    )
+}
+
+/// The retained range of an org's log: `oldest`, `latest` (NULL when the log is empty) and
+/// `head` (the last number handed out before retention emptied it, if it did).
+pub fn select_bounds(org: &str) -> Statement {
+    Statement::new(
+        "SELECT (SELECT MIN(seq) FROM events WHERE org = ?1) AS oldest, \
+         (SELECT MAX(seq) FROM events WHERE org = ?1) AS latest, \
+         (SELECT last_seq FROM event_heads WHERE org = ?1) AS head",
+        vec![org.into()],
+    )
+}
+
+/// The first retained and the last written `seq` of an org (`oldest` is `latest + 1` when
+/// nothing is retained; `latest` is 0 before the first event).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    pub oldest: i64,
+    pub latest: i64,
+}
+
+pub fn decode_bounds(row: Option<&Row>) -> Bounds {
+    let get = |name| row.and_then(|r| super::rows::int(r, name));
+    match (get("oldest"), get("latest")) {
+        (Some(oldest), Some(latest)) => Bounds { oldest, latest },
+        _ => {
+            let head = get("head").unwrap_or(0);
+            Bounds {
+                oldest: head + 1,
+                latest: head,
+            }
+        }
+    }
+}
+
+pub fn decode_event(org: &str, row: &Row) -> Option<StoredEvent> {
+    use super::rows::{int, json, text};
+    Some(StoredEvent {
+        id: text(row, "id")?,
+        seq: int(row, "seq")?,
+        kind: text(row, "type")?,
+        org: org.to_owned(),
+        occurred_at: text(row, "occurred_at")?,
+        resource: json(row, "resource"),
+        data: json(row, "data")?,
+        previous: json(row, "previous"),
+        source: text(row, "source")?,
+    })
+}
+
+/// Retention, one chunk: first keeps the last number of every org whose events the chunk
+/// removes (so numbering continues after the log is emptied), then deletes up to `chunk`
+/// events older than `cutoff`, oldest first, through `events_by_time`.
+pub fn prune_chunk(cutoff: &str, chunk: usize) -> Vec<Statement> {
+    let oldest = format!(
+        "SELECT org, seq FROM events WHERE occurred_at < ?1 ORDER BY occurred_at LIMIT {chunk}"
+    );
+    vec![
+        Statement::new(
+            format!(
+                "INSERT INTO event_heads (org, last_seq) \
+                 SELECT org, MAX(seq) FROM events WHERE org IN (SELECT org FROM ({oldest})) GROUP BY org \
+                 ON CONFLICT (org) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)"
+            ),
+            vec![cutoff.into()],
+        ),
+        Statement::new(
+            format!("DELETE FROM events WHERE (org, seq) IN ({oldest})"),
+            vec![cutoff.into()],
+        ),
+    ]
+}
+
+#[cfg(test)]
+#[path = "events_tests.rs"]
+mod tests;

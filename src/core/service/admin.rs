@@ -9,14 +9,18 @@
 //! neither is a token: the log gets the org and what was done.
 
 use super::context::{Ctx, Failure};
+use super::{events_api, webhooks_api};
 use crate::core::auth::{bearer_token, AuthFailure};
 use crate::core::clock::format_timestamp;
 use crate::core::db::Database;
 use crate::core::error::ScimError;
+use crate::core::events::webhook::Scope;
+use crate::core::events::{EventType, NewEvent, Source};
 use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::kv::KeyValue;
 use crate::core::org::OrgName;
 use crate::core::store::counts;
+use crate::core::store::events::{self as log, Guard};
 use crate::core::store::purge::{any_left, OrgTable};
 use crate::core::token::{kv_key, GraceToken, NewToken, TokenRecord};
 use serde_json::{json, Map, Value};
@@ -60,10 +64,13 @@ pub(crate) async fn handle<D: Database, K: KeyValue>(
         return Ok(unauthorized());
     }
     let method = ctx.request.method;
-    let Some(org) = org else {
-        return Err(no_such_endpoint());
-    };
     let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+    let Some(org) = org else {
+        return match (rest.as_slice(), method) {
+            (["webhook"], method) => webhook(ctx, &Scope::Deployment, method).await,
+            _ => Err(no_such_endpoint()),
+        };
+    };
     match (rest.as_slice(), method) {
         ([], Method::Delete) => delete_org(ctx, org, PURGE_LIMITS).await,
         ([], _) => Ok(method_not_allowed(method, "DELETE")),
@@ -71,8 +78,51 @@ pub(crate) async fn handle<D: Database, K: KeyValue>(
         (["token"], Method::Get) => token_metadata(ctx, org).await,
         (["token"], Method::Delete) => revoke_token(ctx, org).await,
         (["token"], _) => Ok(method_not_allowed(method, "GET, POST, DELETE")),
+        (["events"], Method::Get) => events_api::list(ctx, org).await,
+        (["events"], _) => Ok(method_not_allowed(method, "GET")),
+        (["webhook"], method) => webhook(ctx, &Scope::Org(org.to_string()), method).await,
+        (["webhook", "redeliver"], Method::Post) => {
+            webhooks_api::redeliver(ctx, org.as_str()).await
+        }
+        (["webhook", "redeliver"], _) => Ok(method_not_allowed(method, "POST")),
+        (["deliveries"], Method::Get) => webhooks_api::deliveries(ctx, org.as_str()).await,
+        (["deliveries"], _) => Ok(method_not_allowed(method, "GET")),
         _ => Err(no_such_endpoint()),
     }
+}
+
+async fn webhook<D: Database, K>(
+    ctx: &Ctx<'_, D, K>,
+    scope: &Scope,
+    method: Method,
+) -> Result<HttpResponse, Failure> {
+    match method {
+        Method::Put => webhooks_api::put(ctx, scope).await,
+        Method::Get => webhooks_api::get(ctx, scope).await,
+        Method::Delete => webhooks_api::delete(ctx, scope).await,
+        _ => Ok(method_not_allowed(method, "GET, PUT, DELETE")),
+    }
+}
+
+/// Appends an operator event to `org`'s log (one D1 round trip) and asks for its delivery.
+async fn record_event<D: Database, K>(
+    ctx: &Ctx<'_, D, K>,
+    org: &OrgName,
+    kind: EventType,
+    data: Value,
+) -> Result<(), Failure> {
+    let event = NewEvent {
+        kind,
+        occurred_at: format_timestamp(ctx.now_ms()),
+        resource: None,
+        data,
+        previous: None,
+        source: Source::Admin,
+    };
+    ctx.batch(vec![log::append(org.as_str(), &event, Guard::Always)])
+        .await?;
+    ctx.wake_deliveries(org.as_str());
+    Ok(())
 }
 
 /// Compares the presented secret with the configured one in constant time. Both are hashed
@@ -101,7 +151,9 @@ fn unauthorized() -> HttpResponse {
 
 fn no_such_endpoint() -> Failure {
     ScimError::not_found(
-        "No such admin endpoint. Admin routes are /admin/orgs/{org} and /admin/orgs/{org}/token.",
+        "No such admin endpoint. Admin routes are /admin/orgs/{org}, /admin/orgs/{org}/token, \
+         /admin/orgs/{org}/events, /admin/orgs/{org}/webhook, /admin/orgs/{org}/deliveries and \
+         /admin/webhook.",
     )
     .into()
 }
@@ -116,7 +168,7 @@ fn method_not_allowed(method: Method, allow: &str) -> HttpResponse {
 
 /// A successful admin answer: plain JSON (this is not a SCIM resource), never cached, since it
 /// may carry a token.
-fn ok_json(status: u16, body: Value) -> HttpResponse {
+pub(super) fn ok_json(status: u16, body: Value) -> HttpResponse {
     HttpResponse {
         status,
         headers: vec![
@@ -191,7 +243,7 @@ fn metadata(org: &OrgName, record: &TokenRecord, now_ms: u64, token: Option<&str
 /// `POST /admin/orgs/{org}/token`: a new token, shown once. The org's current token stops
 /// working at once, or keeps working for `graceSeconds` as the record's `previous`. Only the
 /// token being replaced gets a grace period: one that was itself in grace stops at once.
-async fn create_token<D, K: KeyValue>(
+async fn create_token<D: Database, K: KeyValue>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
 ) -> Result<HttpResponse, Failure> {
@@ -215,6 +267,15 @@ async fn create_token<D, K: KeyValue>(
     }
     let stored = serde_json::to_string(&record)
         .map_err(|e| Failure::Internal(format!("token record: {e}")))?;
+    // The event is written first: if KV then fails, the answer is a 500 and the event stands
+    // (docs/events.md: operator events are at least once).
+    record_event(
+        ctx,
+        org,
+        EventType::OrgTokenCreated,
+        metadata(org, &record, now, None),
+    )
+    .await?;
     ctx.runtime.kv.put(&kv_key(org.as_str()), &stored).await?;
     ctx.note(format!(
         "admin: new token for {org} (replaced: {}, grace: {}s)",
@@ -243,11 +304,22 @@ async fn token_metadata<D, K: KeyValue>(
 
 /// `DELETE /admin/orgs/{org}/token`: the org's token (and any token in grace) stops working.
 /// Idempotent: 204 whether or not there was one.
-async fn revoke_token<D, K: KeyValue>(
+async fn revoke_token<D: Database, K: KeyValue>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
 ) -> Result<HttpResponse, Failure> {
-    ctx.runtime.kv.delete(&kv_key(org.as_str())).await?;
+    let key = kv_key(org.as_str());
+    // Only a revocation that ends a token is an event; repeating the DELETE appends nothing.
+    if ctx.runtime.kv.get(&key).await?.is_some() {
+        record_event(
+            ctx,
+            org,
+            EventType::OrgTokenRevoked,
+            json!({"org": org.as_str()}),
+        )
+        .await?;
+    }
+    ctx.runtime.kv.delete(&key).await?;
     ctx.note(format!("admin: token of {org} revoked"));
     Ok(HttpResponse {
         status: 204,
@@ -279,10 +351,13 @@ impl Removed {
 
 /// Deletes the org's rows chunk by chunk. Returns what went and whether nothing of the org is
 /// left (false when `max_rounds` ran out first, or when rows were written meanwhile).
+/// The final batch also appends the event `deleted` returns for what was removed (so the
+/// record of the deletion costs no round trip of its own).
 pub(crate) async fn purge_org<D: Database, K>(
     ctx: &Ctx<'_, D, K>,
     org: &str,
     limits: PurgeLimits,
+    deleted: impl FnOnce(&Removed) -> Option<NewEvent>,
 ) -> Result<(Removed, bool), Failure> {
     let mut removed = Removed::default();
     let mut pending: Vec<OrgTable> = OrgTable::ALL.to_vec();
@@ -307,8 +382,15 @@ pub(crate) async fn purge_org<D: Database, K>(
     }
     // The counts follow whatever rows are left (none once the purge is complete).
     let mut final_batch = counts::recount(org);
+    let event = deleted(&removed);
+    if let Some(event) = &event {
+        final_batch.push(log::append(org, event, Guard::Always));
+    }
     final_batch.push(any_left(org));
     let check = ctx.batch(final_batch).await?;
+    if event.is_some() {
+        ctx.wake_deliveries(org);
+    }
     let left = check
         .last()
         .and_then(|r| r.rows.first())
@@ -331,7 +413,23 @@ pub(crate) async fn delete_org<D: Database, K: KeyValue>(
     if had_token {
         ctx.runtime.kv.delete(&key).await?;
     }
-    let (removed, complete) = purge_org(ctx, org.as_str(), limits).await?;
+    let now = format_timestamp(ctx.now_ms());
+    let (removed, complete) = purge_org(ctx, org.as_str(), limits, |removed| {
+        // Deleting an org that never existed (or is already gone) records nothing.
+        (had_token || *removed != Removed::default()).then(|| NewEvent {
+            kind: EventType::OrgDeleted,
+            occurred_at: now,
+            resource: None,
+            data: json!({
+                "org": org.as_str(),
+                "tokenRevoked": had_token,
+                "deleted": {"users": removed.users, "groups": removed.groups},
+            }),
+            previous: None,
+            source: Source::Admin,
+        })
+    })
+    .await?;
     ctx.note(format!(
         "admin: org {org} deleted (token: {had_token}, users: {}, groups: {}, complete: {complete})",
         removed.users, removed.groups

@@ -5,11 +5,13 @@
 mod admin;
 mod context;
 mod discovery;
+mod events_api;
 mod group_output;
 mod groups;
 mod list;
 mod resource_meta;
 mod users;
+mod webhooks_api;
 
 pub use context::{Failure, RequestLog, Runtime};
 
@@ -26,6 +28,8 @@ use serde_json::json;
 pub struct Outcome {
     pub response: HttpResponse,
     pub log: RequestLog,
+    /// Delivery messages for the queue, to send once the response is on its way.
+    pub deliveries: Vec<crate::core::events::delivery::DeliveryMessage>,
 }
 
 pub async fn handle<D, K>(request: &HttpRequest, runtime: &Runtime<'_, D, K>) -> Outcome
@@ -103,6 +107,7 @@ where
             d1_round_trips,
             notes: ctx.take_notes(),
         },
+        deliveries: ctx.take_deliveries(),
     }
 }
 
@@ -212,9 +217,13 @@ fn route_name(route: &Route) -> &'static str {
         Route::Health => "health",
         Route::InvalidOrg => "invalid-org",
         Route::NotFound => "not-found",
+        Route::Admin { org: None, rest } if !rest.is_empty() => "admin/webhook",
         Route::Admin { rest, .. } => match rest.first().map(String::as_str) {
             None => "admin/orgs/{org}",
             Some("token") => "admin/orgs/{org}/token",
+            Some("events") => "admin/orgs/{org}/events",
+            Some("webhook") => "admin/orgs/{org}/webhook",
+            Some("deliveries") => "admin/orgs/{org}/deliveries",
             Some(_) => "admin/unknown",
         },
         Route::Scim { endpoint, .. } => match endpoint {

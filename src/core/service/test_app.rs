@@ -133,6 +133,7 @@ impl TestApp {
             now_ms: self.now_ms,
             admin_secret: self.admin_secret,
             rate_limiter,
+            local_dev: true,
         };
         let outcome = block_on(handle(&request, &runtime));
         Reply {

@@ -24,9 +24,9 @@ fn start() {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let started = Date::now().as_millis();
-    let response = match serve(req, &env, started).await {
+    let response = match serve(req, &env, &ctx, started).await {
         Ok(response) => response,
         Err(message) => {
             console_log!("{}", json!({"level": "error", "message": message}));
@@ -37,7 +37,12 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
         .or_else(|_| to_worker_response(HttpResponse::error(&ScimError::internal())))
 }
 
-async fn serve(mut req: Request, env: &Env, started: u64) -> Result<HttpResponse, String> {
+async fn serve(
+    mut req: Request,
+    env: &Env,
+    ctx: &Context,
+    started: u64,
+) -> Result<HttpResponse, String> {
     let url = req.url().map_err(|e| e.to_string())?;
     let origin = url.origin().ascii_serialization();
     let headers: Vec<(String, String)> = req
@@ -92,8 +97,10 @@ async fn serve(mut req: Request, env: &Env, started: u64) -> Result<HttpResponse
         now_ms: started,
         admin_secret: secret.as_deref(),
         rate_limiter: limiter.as_ref().map(|l| l as &dyn RateLimiter),
+        local_dev: super::events::local_dev(env),
     };
     let outcome = handle(&request, &runtime).await;
+    super::events::enqueue_after_response(env, ctx, outcome.deliveries);
     let mut log = outcome.log;
     if let (Some(note), Some(_)) = (limiter_note, &log.org) {
         log.notes.push(note.to_owned());

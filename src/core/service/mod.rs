@@ -250,6 +250,8 @@ fn route_name(route: &Route) -> &'static str {
 #[cfg(test)]
 mod admin_tests;
 #[cfg(test)]
+mod events_admin_tests;
+#[cfg(test)]
 mod fault_tests;
 #[cfg(test)]
 mod groups_tests;

@@ -101,31 +101,27 @@ fn resource_sql(rt: ResourceType) -> &'static str {
     }
 }
 
-/// Before the delete of `id` (same `If-Match` condition): `group.member_removed` for every
-/// group the resource leaves, then `user.deleted` / `group.deleted` whose `data` is the
-/// resource as last stored (its attributes, `id` and `meta`). Nothing if there is no such
-/// row, so a 404 or 412 appends nothing.
+/// Between the stamp of a delete (the row gets the delete's own random `version` only if
+/// `If-Match` admits it) and the DELETE itself, while the row and its memberships are still
+/// there: `group.member_removed` for every group the resource leaves, then `user.deleted` /
+/// `group.deleted` whose `data` is the resource as last stored (its attributes, `id` and
+/// `meta`). Nothing unless the row carries `version`, so a 404 or 412 appends nothing.
 pub fn deleted(
     org: &str,
     rt: ResourceType,
     id: &str,
-    if_version: Option<i64>,
+    version: i64,
     occurred_at: &str,
     source: Source,
 ) -> Vec<Statement> {
-    let mut params: Vec<SqlValue> = vec![
+    let params: Vec<SqlValue> = vec![
         org.into(),
         id.into(),
         occurred_at.into(),
         source.name().into(),
+        version.into(),
     ];
-    let condition = match if_version {
-        Some(v) => {
-            params.push(v.into());
-            " AND r.version = ?5"
-        }
-        None => "",
-    };
+    let condition = " AND r.version = ?5";
     let member_type = rt.name();
     let left = Statement::new(
         format!(
@@ -235,6 +231,34 @@ fn member_events_for(
             )
         })
         .collect()
+}
+
+/// After a new group's insert and its initial members (all of which are new):
+/// `group.member_added` for each, in member id order.
+pub fn initial_members_added(
+    org: &str,
+    group_id: &str,
+    version: i64,
+    occurred_at: &str,
+) -> Statement {
+    Statement::new(
+        format!(
+            "INSERT INTO events ({COLUMNS}) \
+             SELECT ?1, b.last + ROW_NUMBER() OVER (ORDER BY c.value), {NEW_EVENT_ID}, \
+             'group.member_added', ?4, {MEMBER_EVENT_COLUMNS}, NULL, 'scim' \
+             FROM (SELECT member_id AS value FROM group_members WHERE org = ?1 AND group_id = ?2) c \
+             JOIN groups g ON g.org = ?1 AND g.id = ?2 AND g.version = ?3 \
+             CROSS JOIN (SELECT {LAST_SEQ} AS last) b \
+             LEFT JOIN users u ON u.org = ?1 AND u.id = c.value \
+             LEFT JOIN groups mg ON mg.org = ?1 AND mg.id = c.value"
+        ),
+        vec![
+            org.into(),
+            group_id.into(),
+            version.into(),
+            occurred_at.into(),
+        ],
+    )
 }
 
 /// Before `groups::add_members` (same ids): `group.member_added` for each id that is about to

@@ -160,12 +160,12 @@ fn deleting_a_user_records_each_group_it_leaves_then_the_deletion() {
             vec![g.into()],
         );
     }
-    // A non-matching If-Match appends nothing.
+    // A row without the delete's stamp (If-Match refused it) appends nothing.
     block_on(db.batch(deleted(
         "acme",
         ResourceType::User,
         "u",
-        Some(2),
+        2,
         "t",
         Source::Scim,
     )))
@@ -175,7 +175,7 @@ fn deleting_a_user_records_each_group_it_leaves_then_the_deletion() {
         "acme",
         ResourceType::User,
         "u",
-        Some(3),
+        3,
         "t",
         Source::Scim,
     )))

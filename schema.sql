@@ -71,6 +71,8 @@ CREATE TABLE IF NOT EXISTS group_members (
     group_id    TEXT NOT NULL,
     member_id   TEXT NOT NULL,
     member_type TEXT NOT NULL CHECK (member_type IN ('User', 'Group')),
+    -- members[].display as the client sent it (NULL: none sent; the member's name is shown).
+    display     TEXT,
     PRIMARY KEY (org, group_id, member_id)
 ) WITHOUT ROWID;
 

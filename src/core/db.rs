@@ -63,8 +63,10 @@ pub type Row = Map<String, Value>;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StatementResult {
     pub rows: Vec<Row>,
-    /// Rows changed by an INSERT, UPDATE or DELETE.
-    pub changes: u64,
+    /// Rows changed by an INSERT, UPDATE or DELETE; `None` when the driver did not say (a D1
+    /// result without `meta`). No write outcome is read from it: plans report outcomes in
+    /// rows (see `store::plan`), so an unknown count can never pass for "nothing changed".
+    pub changes: Option<u64>,
 }
 
 /// A storage failure. The message is for the log only; clients see a generic SCIM 500/503.

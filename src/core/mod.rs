@@ -3,23 +3,23 @@
 
 pub mod auth;
 pub mod clock;
-pub mod db;
+pub(crate) mod db;
 pub mod error;
 pub mod events;
 pub mod filter;
 pub mod http;
 pub mod json;
 pub mod kv;
-pub mod list;
+pub(crate) mod list;
 pub mod org;
 pub mod patch;
-pub mod projection;
+pub(crate) mod projection;
 pub mod rate_limit;
 pub mod resource;
 pub mod router;
 pub mod schema;
 pub mod service;
-pub mod store;
+pub(crate) mod store;
 pub mod token;
 
 #[cfg(test)]

@@ -60,6 +60,7 @@ impl Projection {
     }
 
     /// No projection: the default set.
+    #[cfg(test)]
     pub fn all(rt: ResourceType) -> Projection {
         Projection {
             rt,
@@ -82,6 +83,20 @@ impl Projection {
             Some(def) => self.keeps(None, def),
             None => self.include.is_none(),
         }
+    }
+
+    /// Whether the projection names sub-attributes of core attribute `name` (e.g.
+    /// `attributes=members.value`), so its values must be trimmed one by one; otherwise a
+    /// wanted attribute is returned whole.
+    pub fn trims_sub_attributes(&self, name: &str) -> bool {
+        let Some(def) = top_level_def(self.rt, name) else {
+            return false;
+        };
+        self.include
+            .iter()
+            .flatten()
+            .chain(&self.exclude)
+            .any(|s| s.ext.is_none() && s.attr == Some(def.name) && s.sub.is_some())
     }
 
     /// Applies the projection to an output resource.

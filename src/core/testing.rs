@@ -30,6 +30,9 @@ pub struct SqliteDb {
     /// midway, after running its first statement: for atomicity tests.
     pub fail_batch: RefCell<Option<usize>>,
     pub batches: RefCell<usize>,
+    /// When set, results look like D1's at their leanest: every number a float (`1.0`), and
+    /// no `meta` (so `changes` is unknown).
+    pub d1_shaped: std::cell::Cell<bool>,
 }
 
 /// An in-memory SQLite database with `schema.sql` applied.
@@ -46,6 +49,7 @@ impl SqliteDb {
             conn: RefCell::new(conn),
             fail_batch: RefCell::new(None),
             batches: RefCell::new(0),
+            d1_shaped: std::cell::Cell::new(false),
         }
     }
 
@@ -104,7 +108,7 @@ pub fn run(conn: &rusqlite::Connection, statement: &Statement) -> Result<Stateme
         out.push(map);
     }
     drop(rows);
-    let changes = if names.is_empty() { conn.changes() } else { 0 };
+    let changes = Some(if names.is_empty() { conn.changes() } else { 0 });
     Ok(StatementResult { rows: out, changes })
 }
 
@@ -133,8 +137,28 @@ impl Database for SqliteDb {
         tx.commit().map_err(|e| DbError {
             message: e.to_string(),
         })?;
+        if self.d1_shaped.get() {
+            for result in &mut results {
+                result.changes = None;
+                for row in &mut result.rows {
+                    for value in row.values_mut() {
+                        if let Some(n) = value.as_i64() {
+                            *value = Value::from(n as f64);
+                        }
+                    }
+                }
+            }
+        }
         Ok(results)
     }
+}
+
+/// Runs a store plan on `db` as the service would (one batch) and decodes it.
+pub fn run_plan<T: 'static>(db: &SqliteDb, plan: crate::core::store::plan::Plan<T>) -> T {
+    let (statements, decoder) = plan.into_parts();
+    decoder
+        .decode(block_on(db.batch(statements)).expect("batch"))
+        .expect("decodes")
 }
 
 #[derive(Default)]

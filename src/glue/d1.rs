@@ -48,7 +48,7 @@ impl Database for D1 {
                     .ok()
                     .flatten()
                     .and_then(|m| m.changes)
-                    .unwrap_or(0) as u64;
+                    .map(|n| n as u64);
                 Ok(StatementResult { rows, changes })
             })
             .collect()

@@ -12,8 +12,9 @@ use super::model::StoredEvent;
 use super::signature::{delivery_headers, SigningSecret};
 use super::webhook::{check_url, types_from_json, EndpointConfig};
 use crate::core::clock::format_timestamp;
+use super::run_plan;
 use crate::core::db::{Database, DbError, Statement};
-use crate::core::store::{events as log, rows, webhooks as store};
+use crate::core::store::webhooks as store;
 use serde::{Deserialize, Serialize};
 
 /// A queue message: "deliver `org`'s new events", to one endpoint (`scope`) or, when `None`,
@@ -100,13 +101,7 @@ pub async fn handle_message<D: Database, P: WebhookPoster>(
 ) -> Result<Vec<(String, PumpOutcome)>, DbError> {
     let scopes: Vec<String> = match &message.scope {
         Some(scope) => vec![scope.clone()],
-        None => db
-            .batch(vec![store::select_scopes_of(&message.org)])
-            .await?[0]
-            .rows
-            .iter()
-            .filter_map(|r| rows::text(r, "scope"))
-            .collect(),
+        None => run_plan(db, store::scopes_of(&message.org)).await?,
     };
     let mut outcomes = Vec::new();
     for scope in scopes {
@@ -131,42 +126,26 @@ pub async fn pump<D: Database, P: WebhookPoster>(
     now_ms: u64,
     settings: &DeliverySettings,
 ) -> Result<PumpOutcome, DbError> {
-    let read = db
-        .batch(vec![
-            store::select_endpoint(scope),
-            store::select_cursor(org, scope),
-            store::select_pending(org, scope, settings.events_per_pump),
-        ])
-        .await?;
-    let endpoint = read[0].rows.first().and_then(|row| {
+    let state = run_plan(db, store::pump_state(org, scope, settings.events_per_pump)).await?;
+    let endpoint = state.endpoint.and_then(|row| {
         Some(Endpoint {
             config: EndpointConfig {
-                url: rows::text(row, "url")?,
-                types: types_from_json(rows::text(row, "types").as_deref()),
+                url: row.url,
+                types: types_from_json(row.types.as_deref()),
             },
-            secret: SigningSecret::parse(&rows::text(row, "secret")?)?,
+            secret: SigningSecret::parse(&row.secret)?,
         })
     });
     let Some(endpoint) = endpoint else {
         return Ok(PumpOutcome::Idle);
     };
-    let cursor = read[1].rows.first();
-    let mut delivered = cursor
-        .and_then(|r| rows::int(r, "delivered_seq"))
-        .unwrap_or(0);
-    let mut attempts = cursor.and_then(|r| rows::int(r, "attempts")).unwrap_or(0);
-    let next_attempt_ms = cursor
-        .and_then(|r| rows::int(r, "next_attempt_ms"))
-        .unwrap_or(0);
-    if (now_ms as i64) < next_attempt_ms {
+    let mut delivered = state.cursor.delivered_seq;
+    let mut attempts = state.cursor.attempts;
+    if (now_ms as i64) < state.cursor.next_attempt_ms {
         // A retry is scheduled; this (duplicate or early) message must not jump the backoff.
         return Ok(PumpOutcome::Idle);
     }
-    let pending: Vec<StoredEvent> = read[2]
-        .rows
-        .iter()
-        .filter_map(|row| log::decode_event(org, row))
-        .collect();
+    let pending: Vec<StoredEvent> = state.pending;
     let mut writes: Vec<Statement> = Vec::new();
     let mut outcome = if pending.len() >= settings.events_per_pump {
         PumpOutcome::More
@@ -231,7 +210,7 @@ pub async fn pump<D: Database, P: WebhookPoster>(
         }
     }
     writes.push(store::put_cursor(org, scope, delivered, attempts, next_ms));
-    db.batch(writes).await?;
+    run_plan(db, store::pump_progress(writes)).await?;
     Ok(outcome)
 }
 

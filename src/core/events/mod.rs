@@ -10,3 +10,15 @@ pub mod signature;
 pub mod webhook;
 
 pub use model::{EventType, NewEvent, Source};
+
+use crate::core::db::{Database, DbError};
+use crate::core::store::plan::Plan;
+
+/// Runs a store plan outside a request (the queue consumer, the cron): one batch, decoded.
+pub(crate) async fn run_plan<D: Database, T: 'static>(db: &D, plan: Plan<T>) -> Result<T, DbError> {
+    let (statements, decoder) = plan.into_parts();
+    let results = db.batch(statements).await?;
+    decoder.decode(results).map_err(|e| DbError {
+        message: format!("store decode: {}", e.0),
+    })
+}

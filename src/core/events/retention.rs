@@ -6,7 +6,8 @@
 use super::delivery::DeliveryMessage;
 use crate::core::clock::format_timestamp;
 use crate::core::db::{Database, DbError};
-use crate::core::store::{events as log, rows, webhooks as store};
+use super::run_plan;
+use crate::core::store::{events as log, webhooks as store};
 
 /// Three times WorkOS's 30 days: a consumer bug found after a month can still be replayed.
 pub const DEFAULT_RETENTION_DAYS: u64 = 90;
@@ -60,34 +61,23 @@ pub async fn run<D: Database>(
         ..MaintenanceReport::default()
     };
     for _ in 0..limits.max_rounds {
-        let mut batch = log::prune_chunk(&cutoff, limits.chunk);
-        batch.push(store::prune_attempts(&cutoff, limits.chunk));
-        let results = db.batch(batch).await?;
-        let events = results[1].changes;
-        let attempts = results[2].changes;
-        report.events_removed += events;
-        report.attempts_removed += attempts;
-        if events < limits.chunk as u64 && attempts < limits.chunk as u64 {
+        let (events, attempts) = run_plan(db, log::prune(&cutoff, limits.chunk)).await?;
+        report.events_removed += events.unwrap_or(0);
+        report.attempts_removed += attempts.unwrap_or(0);
+        // A full chunk (or an unknown count) may have more behind it.
+        let full = |n: Option<u64>| n.is_none_or(|n| n >= limits.chunk as u64);
+        if !full(events) && !full(attempts) {
             report.backlog = false;
             break;
         }
     }
     let since = format_timestamp(now_ms.saturating_sub(SWEEP_WINDOW_MS));
-    let behind = db
-        .batch(vec![store::select_behind(
-            &since,
-            now_ms as i64,
-            limits.sweep_limit,
-        )])
-        .await?;
-    report.wake = behind[0]
-        .rows
-        .iter()
-        .filter_map(|row| {
-            Some(DeliveryMessage {
-                org: rows::text(row, "org")?,
-                scope: Some(rows::text(row, "scope")?),
-            })
+    let behind = run_plan(db, store::behind(&since, now_ms as i64, limits.sweep_limit)).await?;
+    report.wake = behind
+        .into_iter()
+        .map(|(org, scope)| DeliveryMessage {
+            org,
+            scope: Some(scope),
         })
         .collect();
     Ok(report)

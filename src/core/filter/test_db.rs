@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use serde_json::Value;
 
 use crate::core::db::SqlValue;
-use crate::core::store::users::{self, UserColumns};
+use crate::core::store::{users, WriteStamp};
 use crate::core::testing;
 
 pub(crate) fn open() -> Connection {
@@ -20,9 +20,13 @@ pub(crate) fn to_sqlite(params: &[SqlValue]) -> Vec<SqliteValue> {
 /// Inserts a user with document `data` (canonical names) through the same statements the
 /// service runs, so indexed columns and `user_emails` rows are filled as in production.
 pub(crate) fn insert_user(conn: &Connection, org: &str, id: &str, created: &str, data: &Value) {
-    let cols = UserColumns::from_doc(data).expect("user document");
-    for statement in users::insert(org, id, &cols, created, 1) {
-        testing::run(conn, &statement).expect("insert user");
+    let stamp = WriteStamp {
+        now: created.to_owned(),
+        version: 1,
+    };
+    let plan = users::create(org, id, data.clone(), &stamp).expect("user document");
+    for statement in plan.statements() {
+        testing::run(conn, statement).expect("insert user");
     }
 }
 

@@ -35,7 +35,8 @@ pub(crate) enum Direction {
 pub(crate) struct CursorState {
     /// Format version.
     pub v: u8,
-    /// Sort key of the position row.
+    /// Sort key of the position row; `null` when the row has no value for `sortBy` (such
+    /// rows sort last ascending, first descending).
     pub k: Value,
     /// Id of the position row.
     pub i: String,
@@ -115,7 +116,7 @@ pub(crate) fn decode(cursor: &str, expected_query: &str, now_secs: u64) -> ScimR
             format!("The cursor has expired (cursors are valid for {CURSOR_TIMEOUT_SECS} seconds). Start again without a cursor."),
         ));
     }
-    if !matches!(state.k, Value::String(_) | Value::Number(_)) {
+    if !matches!(state.k, Value::String(_) | Value::Number(_) | Value::Null) {
         return Err(invalid("it is malformed"));
     }
     Ok(state)

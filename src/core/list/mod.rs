@@ -6,8 +6,8 @@ pub mod params;
 pub mod query;
 
 pub use cursor::CURSOR_TIMEOUT_SECS;
-pub use params::{ListParams, SortOrder, DEFAULT_COUNT, MAX_COUNT, MAX_START_INDEX};
-pub use query::{build_list_query, ListQuery, Page};
+pub use params::{ListParams, DEFAULT_COUNT, MAX_COUNT};
+pub use query::build_list_query;
 
 #[cfg(test)]
 mod paging_tests;

@@ -51,7 +51,7 @@ fn ids(rows: &[crate::core::db::Row]) -> Vec<String> {
 }
 
 fn total(conn: &Connection, params: &ListParams) -> i64 {
-    let q = build_list_query(ResourceType::User, "acme", params, NOW_MS).expect("query");
+    let q = build_list_query(ResourceType::User, "acme", params, NOW_MS, None).expect("query");
     rows(conn, &q.count)[0]["total"].as_i64().expect("total")
 }
 
@@ -61,7 +61,7 @@ fn by_index(conn: &Connection, base: &ListParams) -> Vec<String> {
     let mut p = base.clone();
     p.start_index = 1;
     loop {
-        let q = build_list_query(ResourceType::User, "acme", &p, NOW_MS).expect("query");
+        let q = build_list_query(ResourceType::User, "acme", &p, NOW_MS, None).expect("query");
         let page = q.page(rows(conn, q.page.as_ref().expect("page")), NOW_MS);
         if page.rows.is_empty() {
             return out;
@@ -80,7 +80,7 @@ fn by_cursor(conn: &Connection, base: &ListParams) -> (Vec<String>, Vec<String>)
     let mut last_previous = None;
     let mut pages = 0;
     loop {
-        let q = build_list_query(ResourceType::User, "acme", &p, NOW_MS).expect("query");
+        let q = build_list_query(ResourceType::User, "acme", &p, NOW_MS, None).expect("query");
         let page = q.page(rows(conn, q.page.as_ref().expect("page")), NOW_MS);
         pages += 1;
         assert!(pages < 1_000, "no progress");
@@ -104,7 +104,7 @@ fn by_cursor(conn: &Connection, base: &ListParams) -> (Vec<String>, Vec<String>)
     let mut cursor = last_previous;
     while let Some(c) = cursor {
         p.cursor = Some(c);
-        let q = build_list_query(ResourceType::User, "acme", &p, NOW_MS).expect("query");
+        let q = build_list_query(ResourceType::User, "acme", &p, NOW_MS, None).expect("query");
         let page = q.page(rows(conn, q.page.as_ref().expect("page")), NOW_MS);
         assert!(
             page.next_cursor.is_some(),
@@ -185,7 +185,7 @@ fn cursor_paging_with_filter_sort_and_descending_order_has_no_gaps() {
 fn sort_by_a_multi_valued_attribute_uses_the_primary_value() {
     let conn = seeded();
     let p = ListParams::from_query("sortBy=emails&count=3").expect("params");
-    let q = build_list_query(ResourceType::User, "acme", &p, NOW_MS).expect("query");
+    let q = build_list_query(ResourceType::User, "acme", &p, NOW_MS, None).expect("query");
     let page = q.page(rows(&conn, q.page.as_ref().expect("page")), NOW_MS);
     // Primary emails are a{N-i}@x.org: a1000@ < a1001@ < ... lexicographically "a1000@x.org".
     let keys: Vec<&str> = page
@@ -208,11 +208,11 @@ fn a_cursor_page_deep_in_the_list_reads_an_index_without_sorting() {
         p.cursor = Some(String::new());
         // Walk to page 10 and plan the next one.
         for _ in 0..10 {
-            let q = build_list_query(ResourceType::User, "acme", &p, NOW_MS).expect("query");
+            let q = build_list_query(ResourceType::User, "acme", &p, NOW_MS, None).expect("query");
             let page = q.page(rows(&conn, q.page.as_ref().expect("page")), NOW_MS);
             p.cursor = page.next_cursor;
         }
-        let q = build_list_query(ResourceType::User, "acme", &p, NOW_MS).expect("query");
+        let q = build_list_query(ResourceType::User, "acme", &p, NOW_MS, None).expect("query");
         let stmt = q.page.expect("page");
         let plan = query_plan(&conn, &stmt.sql, &stmt.params);
         let index = if query.contains("userName") {
@@ -233,7 +233,7 @@ fn a_cursor_page_deep_in_the_list_reads_an_index_without_sorting() {
 fn count_zero_runs_only_the_count() {
     let conn = seeded();
     let p = ListParams::from_query("count=0&filter=active+eq+false").expect("params");
-    let q = build_list_query(ResourceType::User, "acme", &p, NOW_MS).expect("query");
+    let q = build_list_query(ResourceType::User, "acme", &p, NOW_MS, None).expect("query");
     assert!(q.page.is_none());
     assert_eq!(rows(&conn, &q.count)[0]["total"], json!(N / 5));
 }
@@ -242,7 +242,7 @@ fn count_zero_runs_only_the_count() {
 fn cursors_expire_and_bind_to_their_query() {
     let conn = seeded();
     let p = ListParams::from_query("cursor=&count=10").expect("params");
-    let q = build_list_query(ResourceType::User, "acme", &p, NOW_MS).expect("query");
+    let q = build_list_query(ResourceType::User, "acme", &p, NOW_MS, None).expect("query");
     let next = q
         .page(rows(&conn, q.page.as_ref().expect("page")), NOW_MS)
         .next_cursor
@@ -252,7 +252,7 @@ fn cursors_expire_and_bind_to_their_query() {
         ..p.clone()
     };
     let late = NOW_MS + (CURSOR_TIMEOUT_SECS + 1) * 1000;
-    let e = build_list_query(ResourceType::User, "acme", &later, late).unwrap_err();
+    let e = build_list_query(ResourceType::User, "acme", &later, late, None).unwrap_err();
     assert_eq!(
         (e.status, e.scim_type),
         (400, Some(ScimType::ExpiredCursor))
@@ -260,11 +260,11 @@ fn cursors_expire_and_bind_to_their_query() {
     let other_filter =
         ListParams::from_query(&format!("cursor={next}&count=10&filter=userName+pr"))
             .expect("params");
-    let e = build_list_query(ResourceType::User, "acme", &other_filter, NOW_MS).unwrap_err();
+    let e = build_list_query(ResourceType::User, "acme", &other_filter, NOW_MS, None).unwrap_err();
     assert_eq!(e.scim_type, Some(ScimType::InvalidCursor));
-    let e = build_list_query(ResourceType::User, "other", &later, NOW_MS).unwrap_err();
+    let e = build_list_query(ResourceType::User, "other", &later, NOW_MS, None).unwrap_err();
     assert_eq!(e.scim_type, Some(ScimType::InvalidCursor));
-    let e = build_list_query(ResourceType::Group, "acme", &later, NOW_MS).unwrap_err();
+    let e = build_list_query(ResourceType::Group, "acme", &later, NOW_MS, None).unwrap_err();
     assert_eq!(e.scim_type, Some(ScimType::InvalidCursor));
 }
 
@@ -277,7 +277,7 @@ fn unknown_or_unsortable_sort_by_is_invalid_value() {
         "sortBy=password",
     ] {
         let p = ListParams::from_query(query).expect("params");
-        let e = build_list_query(ResourceType::User, "acme", &p, NOW_MS).unwrap_err();
+        let e = build_list_query(ResourceType::User, "acme", &p, NOW_MS, None).unwrap_err();
         assert_eq!(
             e.scim_type,
             Some(ScimType::InvalidValue),
@@ -293,11 +293,116 @@ fn every_statement_is_scoped_to_the_org() {
     insert_group(&conn, "acme", "g1", "Admins", &[("u0001", "User")]);
     insert_group(&conn, "other", "g2", "Admins", &[]);
     let p = ListParams::from_query("filter=displayName+eq+%22admins%22").expect("params");
-    let q = build_list_query(ResourceType::Group, "acme", &p, NOW_MS).expect("query");
+    let q = build_list_query(ResourceType::Group, "acme", &p, NOW_MS, None).expect("query");
     let page = q.page(rows(&conn, q.page.as_ref().expect("page")), NOW_MS);
     assert_eq!(ids(&page.rows), ["g1"]);
     assert!(q.count.sql.contains("r.org = ?"));
     assert_eq!(q.count.params[0], "acme".into());
     let p = ListParams::from_query("filter=userName+eq+%22x%22").expect("params");
     assert_eq!(total(&conn, &p), 0);
+}
+
+/// The ids of a whole sorted list, read by index.
+fn sorted_ids(conn: &Connection, query: &str) -> Vec<String> {
+    let p = ListParams::from_query(query).expect("params");
+    let q = build_list_query(ResourceType::User, "acme", &p, NOW_MS, None).expect("query");
+    ids(&q
+        .page(rows(conn, q.page.as_ref().expect("page")), NOW_MS)
+        .rows)
+}
+
+#[test]
+fn resources_without_the_sort_value_go_last_ascending_and_first_descending() {
+    // RFC 7644 §3.4.2.3, for a single-valued and a multi-valued sortBy.
+    let conn = open();
+    let users = [
+        ("m1", json!({"userName": "m1"})),
+        (
+            "b",
+            json!({"userName": "b", "displayName": "Bea", "emails": [{"value": "b@x"}]}),
+        ),
+        (
+            "a",
+            json!({"userName": "a", "displayName": "al", "emails": [{"value": "a@x"}]}),
+        ),
+        (
+            "m2",
+            json!({"userName": "m2", "displayName": null, "emails": []}),
+        ),
+        (
+            "c",
+            json!({"userName": "c", "displayName": "Cy", "emails": [{"value": "c@x"}]}),
+        ),
+    ];
+    for (i, (id, data)) in users.iter().enumerate() {
+        insert_user(
+            &conn,
+            "acme",
+            id,
+            &format!("2024-01-01T00:00:0{i}.000Z"),
+            data,
+        );
+    }
+    for sort_by in ["displayName", "emails", "emails.value"] {
+        assert_eq!(
+            sorted_ids(&conn, &format!("sortBy={sort_by}")),
+            ["a", "b", "c", "m1", "m2"],
+            "{sort_by} ascending"
+        );
+        assert_eq!(
+            sorted_ids(&conn, &format!("sortBy={sort_by}&sortOrder=descending")),
+            ["m2", "m1", "c", "b", "a"],
+            "{sort_by} descending"
+        );
+        // Cursor pages of two agree with the index order, across the missing values.
+        let p = ListParams::from_query(&format!("sortBy={sort_by}&count=2")).unwrap();
+        let mut all = Vec::new();
+        let mut p2 = p.clone();
+        p2.cursor = Some(String::new());
+        loop {
+            let q = build_list_query(ResourceType::User, "acme", &p2, NOW_MS, None).unwrap();
+            let page = q.page(rows(&conn, q.page.as_ref().unwrap()), NOW_MS);
+            all.extend(ids(&page.rows));
+            match page.next_cursor {
+                Some(c) => p2.cursor = Some(c),
+                None => break,
+            }
+        }
+        assert_eq!(all, ["a", "b", "c", "m1", "m2"], "{sort_by} by cursor");
+    }
+}
+
+#[test]
+fn a_multi_valued_sort_uses_the_primary_value_else_the_first() {
+    let conn = open();
+    let users = [
+        // Primary is the second element: sorts as "a@x", not "z@x".
+        (
+            "p",
+            json!({"userName": "p", "emails": [{"value": "z@x"}, {"value": "a@x", "primary": true}]}),
+        ),
+        // No primary: the first element, "m@x" (not "b@x").
+        (
+            "f",
+            json!({"userName": "f", "emails": [{"value": "m@x"}, {"value": "b@x"}]}),
+        ),
+        (
+            "q",
+            json!({"userName": "q", "emails": [{"value": "c@x", "primary": false}, {"value": "d@x"}]}),
+        ),
+    ];
+    for (i, (id, data)) in users.iter().enumerate() {
+        insert_user(
+            &conn,
+            "acme",
+            id,
+            &format!("2024-01-01T00:00:0{i}.000Z"),
+            data,
+        );
+    }
+    assert_eq!(sorted_ids(&conn, "sortBy=emails"), ["p", "q", "f"]);
+    assert_eq!(
+        sorted_ids(&conn, "sortBy=emails.value&sortOrder=descending"),
+        ["f", "q", "p"]
+    );
 }

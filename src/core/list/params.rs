@@ -85,22 +85,28 @@ impl ListParams {
         raw.into_params()
     }
 
-    /// Parses a `POST .search` body (RFC 7644 §3.4.3).
+    /// Parses a `POST .search` body (RFC 7644 §3.4.3). This is the one SearchRequest check:
+    /// `schemas` is required and must list the SearchRequest URN (compared without regard
+    /// to case, as the service compares every schema URN).
     pub fn from_search_body(body: &Value) -> ScimResult<Self> {
         let Some(obj) = body.as_object() else {
             return Err(ScimError::invalid_syntax(
                 "The search request body must be a JSON object.",
             ));
         };
-        if let Some(schemas) = obj.get("schemas") {
-            let ok = schemas
-                .as_array()
-                .is_some_and(|s| s.iter().any(|v| v.as_str() == Some(SEARCH_REQUEST)));
-            if !ok {
-                return Err(ScimError::invalid_syntax(format!(
-                    "The search request's schemas must include \"{SEARCH_REQUEST}\"."
-                )));
-            }
+        let named = obj
+            .get("schemas")
+            .and_then(Value::as_array)
+            .is_some_and(|s| {
+                s.iter().any(|v| {
+                    v.as_str()
+                        .is_some_and(|u| u.eq_ignore_ascii_case(SEARCH_REQUEST))
+                })
+            });
+        if !named {
+            return Err(ScimError::invalid_syntax(format!(
+                "The search request's schemas must include \"{SEARCH_REQUEST}\"."
+            )));
         }
         let mut raw = RawParams::default();
         for (key, value) in obj {

@@ -76,6 +76,7 @@ fn bad_filters_and_duplicates_are_rejected() {
 
 #[test]
 fn search_body_is_read_like_the_query() {
+    const SR: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
     let p = ListParams::from_search_body(&json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
         "filter": "emails[type eq \"work\"].value eq \"a@b.c\"",
@@ -97,9 +98,22 @@ fn search_body_is_read_like_the_query() {
     assert_eq!(p.excluded_attributes, ["groups"]);
     let e = ListParams::from_search_body(&json!({"schemas": ["x"]})).unwrap_err();
     assert_eq!(e.scim_type, Some(ScimType::InvalidSyntax));
-    let e = ListParams::from_search_body(&json!({"count": true})).unwrap_err();
-    assert_eq!(e.scim_type, Some(ScimType::InvalidValue));
-    let e = ListParams::from_search_body(&json!({"attributes": [1]})).unwrap_err();
+    let e = ListParams::from_search_body(&json!({"count": 1})).unwrap_err();
+    assert_eq!(
+        e.scim_type,
+        Some(ScimType::InvalidSyntax),
+        "schemas is required"
+    );
+    let e = ListParams::from_search_body(
+        &json!({"schemas": ["URN:ietf:params:scim:api:messages:2.0:searchrequest"], "count": true}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.scim_type,
+        Some(ScimType::InvalidValue),
+        "URNs compare without case"
+    );
+    let e = ListParams::from_search_body(&json!({"schemas": [SR], "attributes": [1]})).unwrap_err();
     assert_eq!(e.scim_type, Some(ScimType::InvalidValue));
     let e = ListParams::from_search_body(&json!([])).unwrap_err();
     assert_eq!(e.scim_type, Some(ScimType::InvalidSyntax));

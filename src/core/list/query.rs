@@ -55,11 +55,14 @@ pub struct Page {
 const DEFAULT_SORT: &str = "r.created";
 
 /// Builds the statements for `params` on `rt` in `org`. `now_ms` checks cursor expiry.
+/// `extra_column` is a parameterless column expression over alias `r` added to the page
+/// (the sub-select computing `User.groups` or `Group.members`, see `store::members`).
 pub fn build_list_query(
     rt: ResourceType,
     org: &str,
     params: &ListParams,
     now_ms: u64,
+    extra_column: Option<&str>,
 ) -> ScimResult<ListQuery> {
     let table = match rt {
         ResourceType::User => "users",
@@ -89,7 +92,14 @@ pub fn build_list_query(
             where_params.clone(),
         )
     };
-    let sort = sort_expr(rt, params)?;
+    let SortKey { key: sort, missing } = sort_expr(rt, params)?;
+    // The page order: (missing, key, id), all in one direction. `missing` is 0 for resources
+    // with a value and 1 without, so ascending puts them last and descending first (RFC 7644
+    // §3.4.2.3). Absent for keys that are never NULL (the default order stays on its index).
+    let (missing_order, missing_keyset) = match &missing {
+        Some(m) => (format!("{m} {{dir}}, "), format!("{m}, ")),
+        None => (String::new(), String::new()),
+    };
     let ascending = params.sort_order == SortOrder::Ascending;
 
     let mut page_params = where_params;
@@ -105,9 +115,14 @@ pub fn build_list_query(
                 // Rows after the position in sort order, or before it for a previous page.
                 let after = (state.d == Direction::Next) == ascending;
                 page_where.push_str(&format!(
-                    " AND ({sort}, r.id) {} (?, ?)",
-                    if after { ">" } else { "<" }
+                    " AND ({missing_keyset}{sort}, r.id) {} ({}?, ?)",
+                    if after { ">" } else { "<" },
+                    if missing.is_some() { "?, " } else { "" }
                 ));
+                if missing.is_some() {
+                    // A position without a value is stored as a null key.
+                    page_params.push(SqlValue::Integer(state.k.is_null() as i64));
+                }
                 page_params.push(key_param(&state.k));
                 page_params.push(state.i.clone().into());
                 (state.d, true)
@@ -123,9 +138,14 @@ pub fn build_list_query(
     let page = (params.count > 0).then(|| {
         // A previous page is read backwards from the position, then reversed in `page`.
         let dir = if ascending != reverse { "ASC" } else { "DESC" };
+        let extra = extra_column.map_or(String::new(), |c| format!(", {c}"));
+        let missing_column = missing
+            .as_ref()
+            .map_or(String::new(), |m| format!(", {m} AS sort_missing"));
+        let missing_order = missing_order.replace("{dir}", dir);
         let mut sql = format!(
-            "SELECT r.id, r.data, r.created, r.last_modified, r.version, {sort} AS sort_key \
-             FROM {table} r WHERE {page_where} ORDER BY {sort} {dir}, r.id {dir} LIMIT ?"
+            "SELECT r.id, r.data, r.created, r.last_modified, r.version, {sort} AS sort_key{missing_column}{extra} \
+             FROM {table} r WHERE {page_where} ORDER BY {missing_order}{sort} {dir}, r.id {dir} LIMIT ?"
         );
         match mode {
             Mode::Index => {
@@ -148,20 +168,6 @@ pub fn build_list_query(
 }
 
 impl ListQuery {
-    /// Adds a parameterless column expression over alias `r` to the page statement (e.g. the
-    /// correlated sub-select computing `User.groups`).
-    pub fn add_page_column(&mut self, column_sql: &str) {
-        if let Some(page) = &mut self.page {
-            page.sql = page
-                .sql
-                .replacen("SELECT r.id,", &format!("SELECT {column_sql}, r.id,"), 1);
-        }
-    }
-
-    pub fn is_cursor_paged(&self) -> bool {
-        matches!(self.mode, Mode::Cursor { .. })
-    }
-
     /// Puts the fetched page rows in response order and computes `nextCursor` and
     /// `previousCursor` (RFC 9865 §2.2) in cursor mode.
     pub fn page(&self, mut rows: Vec<Row>, now_ms: u64) -> Page {
@@ -191,8 +197,9 @@ impl ListQuery {
             let row = row?;
             let state = CursorState {
                 v: 1,
-                k: match row.get("sort_key") {
-                    Some(k @ (Value::String(_) | Value::Number(_))) => k.clone(),
+                k: match (row.get("sort_missing"), row.get("sort_key")) {
+                    (Some(m), _) if m.as_f64().is_some_and(|m| m != 0.0) => Value::Null,
+                    (_, Some(k @ (Value::String(_) | Value::Number(_)))) => k.clone(),
                     _ => Value::String(String::new()),
                 },
                 i: row.get("id")?.as_str()?.to_owned(),
@@ -218,8 +225,11 @@ impl ListQuery {
     }
 }
 
+/// The keyset parameter of a position's key. A position without a value (`null`) sorts with
+/// the key `''`, as `SortKey::key` reads it.
 fn key_param(k: &Value) -> SqlValue {
     match k {
+        Value::Null => SqlValue::Text(String::new()),
         Value::Number(n) => match (n.as_i64(), n.as_f64()) {
             (Some(i), _) => SqlValue::Integer(i),
             (None, Some(f)) => SqlValue::Real(f),
@@ -248,12 +258,22 @@ fn query_hash(rt: ResourceType, org: &str, params: &ListParams) -> String {
     cursor::query_hash(&[rt.name(), org, &filter, &sort, order])
 }
 
-/// The SQL sort key for `sortBy` (RFC 7644 §3.4.2.3). Never NULL (absent values sort as
-/// `''`), so row-value keyset comparisons agree with ORDER BY. caseExact=false strings sort
+/// The SQL sort of a page: `key` is never NULL (absent values read as `''`), so row-value
+/// keyset comparisons agree with ORDER BY; `missing` (when the key can be absent) is `1` for
+/// resources without a value and sorts before `key`.
+struct SortKey {
+    key: String,
+    missing: Option<String>,
+}
+
+/// The SQL sort key for `sortBy` (RFC 7644 §3.4.2.3). caseExact=false strings sort
 /// case-insensitively. A multi-valued attribute sorts by its primary value, else its first.
-fn sort_expr(rt: ResourceType, params: &ListParams) -> ScimResult<String> {
+fn sort_expr(rt: ResourceType, params: &ListParams) -> ScimResult<SortKey> {
     let Some(path) = &params.sort_by else {
-        return Ok(DEFAULT_SORT.to_owned());
+        return Ok(SortKey {
+            key: DEFAULT_SORT.to_owned(),
+            missing: None,
+        });
     };
     let unsortable =
         |why: &str| ScimError::invalid_value(format!("sortBy \"{path}\" cannot be used: {why}."));
@@ -273,11 +293,12 @@ fn sort_expr(rt: ResourceType, params: &ListParams) -> ScimResult<String> {
         let ext = res
             .extension
             .map_or(String::new(), |e| format!(".\"{}\"", e.id));
-        return Ok(format!(
-            "COALESCE((SELECT lower(json_extract(j.value, '$.\"{sub}\"')) FROM json_each(r.data, '${ext}.\"{}\"') j \
-             ORDER BY json_extract(j.value, '$.\"primary\"') = 1 DESC, j.key LIMIT 1), '')",
+        // The primary element first, then array order: the primary value, else the first.
+        return Ok(nullable_key(format!(
+            "(SELECT lower(json_extract(j.value, '$.\"{sub}\"')) FROM json_each(r.data, '${ext}.\"{}\"') j \
+             ORDER BY json_extract(j.value, '$.\"primary\"') = 1 DESC, j.key LIMIT 1)",
             res.attr.name
-        ));
+        )));
     }
     if res.target().is_complex() {
         return Err(unsortable("name a sub-attribute of the complex attribute"));
@@ -288,8 +309,18 @@ fn sort_expr(rt: ResourceType, params: &ListParams) -> ScimResult<String> {
         _ => op.expr,
     };
     Ok(if op.nullable {
-        format!("COALESCE({expr}, '')")
+        nullable_key(expr)
     } else {
-        expr
+        SortKey {
+            key: expr,
+            missing: None,
+        }
     })
+}
+
+fn nullable_key(expr: String) -> SortKey {
+    SortKey {
+        key: format!("COALESCE({expr}, '')"),
+        missing: Some(format!("(({expr}) IS NULL)")),
+    }
 }

@@ -153,7 +153,13 @@ mod tests {
         let cases = [
             (
                 json!([{"op":"Add","path":"members","value":[{"$ref":null,"value":"a"},{"value":"b","display":"B"},{"value":"a"}]}]),
-                vec![MemberOp::Add(vec![u("a"), u("b")])],
+                vec![MemberOp::Add(vec![
+                    u("a"),
+                    Member {
+                        display: Some("B".into()),
+                        ..u("b")
+                    },
+                ])],
             ),
             (
                 json!([{"op":"Remove","path":"members","value":[{"$ref":null,"value":"a"}]}]),
@@ -177,6 +183,7 @@ mod tests {
                 vec![MemberOp::ReplaceAll(vec![Member {
                     value: "c".into(),
                     kind: crate::core::resource::MemberKind::Group,
+                    display: None,
                 }])],
             ),
             (
@@ -194,7 +201,13 @@ mod tests {
             (
                 json!([{"op":"remove","path":"members[value eq \"x\"]"},
                        {"op":"add","path":"members","value":[{"value":"y","display":"y@okta"}]}]),
-                vec![MemberOp::Remove(ids(&["x"])), MemberOp::Add(vec![u("y")])],
+                vec![
+                    MemberOp::Remove(ids(&["x"])),
+                    MemberOp::Add(vec![Member {
+                        display: Some("y@okta".into()),
+                        ..u("y")
+                    }]),
+                ],
             ),
         ];
         for (ops, want) in cases {

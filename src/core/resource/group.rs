@@ -88,7 +88,8 @@ mod tests {
         assert!(parsed.doc.get("members").is_none());
         let members = parsed.members.expect("members");
         assert_eq!(members.len(), 2);
-        assert_eq!(members[0], Member::user("u1"));
+        assert_eq!(members[0].value, "u1");
+        assert_eq!(members[0].display.as_deref(), Some("U1"));
         assert_eq!(members[1].kind, MemberKind::Group);
     }
 

@@ -28,6 +28,8 @@ pub struct Member {
     /// The member's `id`.
     pub value: String,
     pub kind: MemberKind,
+    /// The `display` the client sent, kept and returned as sent (see docs/groups.md).
+    pub display: Option<String>,
 }
 
 impl Member {
@@ -35,13 +37,14 @@ impl Member {
         Member {
             value: id.to_owned(),
             kind: MemberKind::User,
+            display: None,
         }
     }
 }
 
 /// Reads a `members` value: an array of `{value, type?, display?, $ref?}` (a lone object is
-/// read as a one-element array; `null` as none). `display` and `$ref` are tolerated, including
-/// Entra's `"$ref": null`, and not stored. `type` is matched case-insensitively and defaults
+/// read as a one-element array; `null` as none). `display` is kept (returned as sent); `$ref`
+/// is tolerated, including Entra's `"$ref": null`, and not stored. `type` is matched case-insensitively and defaults
 /// to User. Duplicate ids collapse to their first occurrence. `label` prefixes error paths.
 pub(crate) fn parse_members(value: &Value, label: &str) -> ScimResult<Vec<Member>> {
     let items = match value {
@@ -68,6 +71,7 @@ fn parse_member(item: &Value, label: &str) -> ScimResult<Member> {
     };
     let mut value = None;
     let mut kind = MemberKind::User;
+    let mut display = None;
     for (key, v) in obj {
         let key_label = || format!("{label}.{key}");
         if key.eq_ignore_ascii_case("value") {
@@ -95,11 +99,19 @@ fn parse_member(item: &Value, label: &str) -> ScimResult<Member> {
                 }
             };
         } else if key.eq_ignore_ascii_case("display") || key.eq_ignore_ascii_case("$ref") {
-            if !(v.is_null() || v.is_string()) {
-                return Err(ScimError::invalid_value(format!(
-                    "Attribute '{}' must be a string.",
-                    key_label()
-                )));
+            match v {
+                Value::Null => {}
+                Value::String(s) if s.len() <= MAX_STRING_BYTES => {
+                    if key.eq_ignore_ascii_case("display") {
+                        display = Some(s.clone());
+                    }
+                }
+                _ => {
+                    return Err(ScimError::invalid_value(format!(
+                        "Attribute '{}' must be a string of at most {MAX_STRING_BYTES} bytes.",
+                        key_label()
+                    )))
+                }
             }
         } else {
             return Err(ScimError::invalid_value(format!(
@@ -111,7 +123,11 @@ fn parse_member(item: &Value, label: &str) -> ScimResult<Member> {
     let value = value.ok_or_else(|| {
         ScimError::invalid_value(format!("Attribute '{label}.value' is required."))
     })?;
-    Ok(Member { value, kind })
+    Ok(Member {
+        value,
+        kind,
+        display,
+    })
 }
 
 #[cfg(test)]
@@ -124,6 +140,11 @@ mod tests {
         let group = Member {
             value: "g".into(),
             kind: MemberKind::Group,
+            display: None,
+        };
+        let displayed = Member {
+            display: Some("test.user@okta.local".into()),
+            ..Member::user("u1")
         };
         let cases: Vec<(Value, Result<Vec<Member>, &str>)> = vec![
             (
@@ -132,7 +153,7 @@ mod tests {
             ),
             (
                 json!([{"value": "u1", "display": "test.user@okta.local"}, {"value": "u1"}]),
-                Ok(vec![Member::user("u1")]),
+                Ok(vec![displayed]),
             ),
             (json!([{"VALUE": "g", "Type": "group"}]), Ok(vec![group])),
             (json!({"value": "u2"}), Ok(vec![Member::user("u2")])),

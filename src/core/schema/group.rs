@@ -9,7 +9,9 @@ pub const GROUP_SCHEMA_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group"
 pub const MAX_GROUP_DISPLAY_NAME_CHARS: usize = 256;
 
 /// RFC 7643 §8.7.1: members' value, $ref and type are immutable (a member is replaced, never
-/// edited in place).
+/// edited in place). `display` is readWrite here: the value a client sends with a member is
+/// stored and returned as sent, and sending the member again with another `display` replaces
+/// it; a member sent without one shows the member's current name (`store::members`).
 static MEMBER_SUBS: [AttributeDef; 4] = [
     AttributeDef::string("value", "Identifier of the member of this Group.")
         .case_exact()
@@ -22,9 +24,10 @@ static MEMBER_SUBS: [AttributeDef; 4] = [
     .immutable(),
     AttributeDef::string(
         "display",
-        "A human-readable name, primarily used for display purposes.",
-    )
-    .immutable(),
+        "A human-readable name, primarily used for display purposes. Returned as the client \
+         sent it; when none was sent, the member's current displayName (for a User without \
+         one, its userName).",
+    ),
     AttributeDef::string(
         "type",
         "A label indicating the type of resource, e.g., 'User' or 'Group'.",

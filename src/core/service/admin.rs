@@ -19,9 +19,8 @@ use crate::core::events::{EventType, NewEvent, Source};
 use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::kv::KeyValue;
 use crate::core::org::OrgName;
-use crate::core::store::counts;
-use crate::core::store::events::{self as log, Guard};
-use crate::core::store::purge::{any_left, OrgTable};
+use crate::core::store::events as log;
+use crate::core::store::purge::{self, OrgTable};
 use crate::core::token::{kv_key, GraceToken, NewToken, TokenRecord};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -119,8 +118,7 @@ async fn record_event<D: Database, K>(
         previous: None,
         source: Source::Admin,
     };
-    ctx.batch(vec![log::append(org.as_str(), &event, Guard::Always)])
-        .await?;
+    ctx.run(log::append_plan(org.as_str(), Some(&event))).await?;
     ctx.wake_deliveries(org.as_str());
     Ok(())
 }
@@ -365,39 +363,26 @@ pub(crate) async fn purge_org<D: Database, K>(
         if pending.is_empty() {
             break;
         }
-        let statements = pending
-            .iter()
-            .map(|t| t.delete_chunk(org, limits.chunk))
-            .collect();
-        let results = ctx.batch(statements).await?;
         let mut still = Vec::new();
-        for (table, result) in pending.iter().zip(&results) {
-            removed.add(*table, result.changes);
-            // A full chunk may have more behind it; a short one emptied the table.
-            if result.changes >= limits.chunk as u64 {
-                still.push(*table);
+        for (table, changes) in ctx.run(purge::round(org, &pending, limits.chunk)).await? {
+            removed.add(table, changes.unwrap_or(0));
+            // A full chunk (or an unknown count) may have more behind it; a short one emptied
+            // the table.
+            if changes.is_none_or(|n| n >= limits.chunk as u64) {
+                still.push(table);
             }
         }
         pending = still;
     }
     // The counts follow whatever rows are left (none once the purge is complete).
-    let mut final_batch = counts::recount(org);
     let event = deleted(&removed);
-    if let Some(event) = &event {
-        final_batch.push(log::append(org, event, Guard::Always));
-    }
-    final_batch.push(any_left(org));
-    let check = ctx.batch(final_batch).await?;
-    if event.is_some() {
+    let recorded = event.is_some();
+    let finish = purge::finish(org).join(log::append_plan(org, event.as_ref()));
+    let (left, ()) = ctx.run(finish).await?;
+    if recorded {
         ctx.wake_deliveries(org);
     }
-    let left = check
-        .last()
-        .and_then(|r| r.rows.first())
-        .and_then(|row| row.get("remaining"))
-        .and_then(Value::as_i64)
-        .unwrap_or(1);
-    Ok((removed, left == 0))
+    Ok((removed, !left))
 }
 
 /// `DELETE /admin/orgs/{org}`: revokes the token first (so the IdP is refused from now on,

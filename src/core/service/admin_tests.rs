@@ -407,7 +407,7 @@ fn a_large_org_is_deleted_in_chunks_over_several_requests() {
     let mut total = super::admin::Removed::default();
     let mut requests = 0;
     loop {
-        let ctx = Ctx::new(&request, &runtime, String::new());
+        let ctx = Ctx::new(&request, &runtime, None);
         let (removed, complete) = block_on(purge_org(&ctx, "acme", limits, |_| None)).unwrap();
         // Each request: at most `max_rounds` delete batches and the final check.
         assert!(ctx.round_trips() <= 3);

@@ -1,17 +1,18 @@
 //! Per-request state shared by the handlers: the runtime's stores, the clock, the base URL,
 //! the D1 round-trip counter and notes for the log line.
 
-use crate::core::db::{Database, DbError, Statement, StatementResult};
+use crate::core::db::{Database, DbError};
 use crate::core::error::ScimError;
 use crate::core::events::delivery::DeliveryMessage;
 use crate::core::http::query_pairs;
 use crate::core::http::HttpRequest;
 use crate::core::kv::KvError;
+use crate::core::org::OrgName;
 use crate::core::projection::Projection;
 use crate::core::rate_limit::RateLimiter;
 use crate::core::schema::ResourceType;
-use serde_json::Value;
-use std::cell::{Cell, RefCell};
+use crate::core::store::plan::Plan;
+use std::cell::{Cell, OnceCell, RefCell};
 
 /// What the runtime provides to the core for one request.
 pub struct Runtime<'a, D, K> {
@@ -65,19 +66,27 @@ pub struct RequestLog {
 
 pub(crate) struct Ctx<'a, D, K> {
     pub request: &'a HttpRequest,
-    /// The org of a `/scim/v2/{org}` request (empty elsewhere).
-    pub org: String,
+    /// The org of a `/scim/v2/{org}` request, validated by the router (`None` elsewhere).
+    org: Option<OrgName>,
     pub runtime: &'a Runtime<'a, D, K>,
     round_trips: Cell<u32>,
     notes: RefCell<Vec<String>>,
+    /// The `attributes`/`excludedAttributes` of a `.search` body, once `set_projection_lists`
+    /// ran (otherwise the query string's).
     projection_lists: RefCell<Option<(Option<String>, Option<String>)>>,
     /// Orgs whose log grew (or was rewound) in this request: the glue enqueues a delivery
     /// message for each once the response is on its way.
     deliveries: RefCell<Vec<DeliveryMessage>>,
+    /// The request's projection per resource type, parsed once.
+    projections: [OnceCell<Result<Projection, ScimError>>; 2],
 }
 
 impl<'a, D, K> Ctx<'a, D, K> {
-    pub fn new(request: &'a HttpRequest, runtime: &'a Runtime<'a, D, K>, org: String) -> Self {
+    pub fn new(
+        request: &'a HttpRequest,
+        runtime: &'a Runtime<'a, D, K>,
+        org: Option<OrgName>,
+    ) -> Self {
         Ctx {
             request,
             runtime,
@@ -86,16 +95,27 @@ impl<'a, D, K> Ctx<'a, D, K> {
             notes: RefCell::new(Vec::new()),
             projection_lists: RefCell::new(None),
             deliveries: RefCell::new(Vec::new()),
+            projections: [OnceCell::new(), OnceCell::new()],
         }
     }
 
-    /// Runs statements as one atomic batch: one D1 round trip, counted for `Server-Timing`.
-    pub async fn batch(&self, statements: Vec<Statement>) -> Result<Vec<StatementResult>, DbError>
+    /// The request's org (empty outside `/scim/v2/{org}`).
+    pub fn org(&self) -> &str {
+        self.org.as_ref().map_or("", OrgName::as_str)
+    }
+
+    /// Runs a store plan as one atomic batch: one D1 round trip, counted for `Server-Timing`.
+    /// A result the plan cannot decode is a store defect: logged, answered 500.
+    pub async fn run<T: 'static>(&self, plan: Plan<T>) -> Result<T, Failure>
     where
         D: Database,
     {
+        let (statements, decoder) = plan.into_parts();
         self.round_trips.set(self.round_trips.get() + 1);
-        self.runtime.db.batch(statements).await
+        let results = self.runtime.db.batch(statements).await?;
+        decoder
+            .decode(results)
+            .map_err(|e| Failure::Internal(format!("store decode: {}", e.0)))
     }
 
     pub fn round_trips(&self) -> u32 {
@@ -108,39 +128,44 @@ impl<'a, D, K> Ctx<'a, D, K> {
 
     /// `scheme://host/scim/v2/{org}` for absolute locations (RFC 7643 §3.1 `meta.location`).
     pub fn base_url(&self) -> String {
-        format!("{}/scim/v2/{}", self.request.origin, self.org)
+        format!("{}/scim/v2/{}", self.request.origin, self.org())
     }
 
     /// The request's `attributes`/`excludedAttributes` (RFC 7644 §3.4.2.5, §3.9): from the
-    /// query string, or from a `.search` body once `set_projection_lists` ran.
-    fn projection(&self, rt: ResourceType) -> Result<Projection, ScimError> {
-        let lists = self.projection_lists.borrow();
-        match &*lists {
-            Some((attributes, excluded)) => {
-                Projection::parse(attributes.as_deref(), excluded.as_deref(), rt)
+    /// query string, or from a `.search` body once `set_projection_lists` ran. Parsed once per
+    /// resource type and request.
+    pub fn projection(&self, rt: ResourceType) -> Result<&Projection, ScimError> {
+        let slot = &self.projections[match rt {
+            ResourceType::User => 0,
+            ResourceType::Group => 1,
+        }];
+        slot.get_or_init(|| {
+            let lists = self.projection_lists.borrow();
+            match &*lists {
+                Some((attributes, excluded)) => {
+                    Projection::parse(attributes.as_deref(), excluded.as_deref(), rt)
+                }
+                None => {
+                    let pairs = query_pairs(&self.request.query);
+                    let find = |name: &str| {
+                        pairs
+                            .iter()
+                            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                            .map(|(_, v)| v.as_str())
+                    };
+                    Projection::parse(find("attributes"), find("excludedAttributes"), rt)
+                }
             }
-            None => {
-                let pairs = query_pairs(&self.request.query);
-                let find = |name: &str| {
-                    pairs
-                        .iter()
-                        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                        .map(|(_, v)| v.as_str())
-                };
-                Projection::parse(find("attributes"), find("excludedAttributes"), rt)
-            }
-        }
+        })
+        .as_ref()
+        .map_err(Clone::clone)
     }
 
-    /// Uses the `attributes`/`excludedAttributes` of a `.search` body instead of the query.
+    /// Uses the `attributes`/`excludedAttributes` of a `.search` body instead of the query
+    /// (before any projection is used).
     pub fn set_projection_lists(&self, attributes: &[String], excluded: &[String]) {
         let join = |list: &[String]| (!list.is_empty()).then(|| list.join(","));
         *self.projection_lists.borrow_mut() = Some((join(attributes), join(excluded)));
-    }
-
-    /// Applies the request's projection to an output resource.
-    pub fn project(&self, rt: ResourceType, resource: Value) -> Result<Value, Failure> {
-        Ok(self.projection(rt)?.apply(resource))
     }
 
     /// Whether the response needs attribute `name` at all (so storage can skip reading it,

@@ -83,13 +83,14 @@ pub(crate) async fn list<D: Database, K>(
 ) -> Result<HttpResponse, Failure> {
     let query = parse_query(&ctx.request.query)?;
     let after = query.after.unwrap_or(0);
-    let results = ctx
-        .batch(vec![
-            log::select_page(org.as_str(), after, query.limit + 1, &query.types),
-            log::select_bounds(org.as_str()),
-        ])
+    let (events, bounds) = ctx
+        .run(log::page(
+            org.as_str(),
+            after,
+            query.limit + 1,
+            &query.types,
+        ))
         .await?;
-    let bounds = log::decode_bounds(results.get(1).and_then(|r| r.rows.first()));
     // Events up to `after` the consumer has; if the one after that is gone, it has a gap.
     if query.after.is_some() && after < bounds.oldest - 1 {
         let error = ScimError::new(
@@ -106,14 +107,7 @@ pub(crate) async fn list<D: Database, K>(
         body["latestSeq"] = Value::from(bounds.latest);
         return Ok(ok_json(410, body));
     }
-    let mut events: Vec<Value> = results
-        .first()
-        .map(|r| r.rows.as_slice())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|row| log::decode_event(org.as_str(), row))
-        .map(|event| event.to_json())
-        .collect();
+    let mut events: Vec<Value> = events.iter().map(|event| event.to_json()).collect();
     let has_more = events.len() > query.limit;
     events.truncate(query.limit);
     let last = events.last().and_then(|e| e["seq"].as_i64());

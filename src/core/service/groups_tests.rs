@@ -53,7 +53,8 @@ fn entra_group_create_with_microsoft_schema_urn_is_201() {
     assert_eq!(reply.status, 201, "{:?}", reply.response.body);
     let body = reply.json();
     assert_eq!(body["displayName"], "Sales");
-    assert_eq!(body["members"], json!([]));
+    // An empty member list is unassigned (RFC 7643 §2.5), left out like any other.
+    assert!(body.get("members").is_none(), "{body}");
     assert!(reply
         .header("location")
         .unwrap()
@@ -255,7 +256,8 @@ fn user_groups_lists_memberships_and_deletes_cascade() {
     let user = app.get(&format!("/Users/{a}")).json();
     assert_eq!(
         user["groups"],
-        json!([{"value": group, "display": "Team", "type": "direct"}])
+        json!([{"value": group, "$ref": format!("https://scim.example.com/scim/v2/acme/Groups/{group}"),
+                "display": "Team", "type": "direct"}])
     );
     assert_eq!(app.delete(&format!("/Groups/{group}")).status, 204);
     assert!(app
@@ -319,8 +321,10 @@ fn user_groups_include_indirect_memberships_through_nested_groups() {
     assert_eq!(
         groups,
         json!([
-            {"value": inner, "display": "Inner", "type": "direct"},
-            {"value": outer, "display": "Outer", "type": "indirect"}
+            {"value": inner, "$ref": format!("https://scim.example.com/scim/v2/acme/Groups/{inner}"),
+             "display": "Inner", "type": "direct"},
+            {"value": outer, "$ref": format!("https://scim.example.com/scim/v2/acme/Groups/{outer}"),
+             "display": "Outer", "type": "indirect"}
         ])
     );
 }

@@ -4,17 +4,17 @@
 //! no match is 200 with `totalResults: 0`.
 
 use super::context::{Ctx, Failure};
-use super::group_output::{render_group, with_refs, GROUP_MEMBERS_COLUMN};
-use crate::core::db::{Database, Row};
+use super::render::resource_json;
+use crate::core::db::Database;
 use crate::core::error::ScimError;
-use crate::core::http::HttpResponse;
-use crate::core::list::{build_list_query, ListParams};
+use crate::core::http::{HttpResponse, SCIM_CONTENT_TYPE};
+use crate::core::list::ListParams;
 use crate::core::schema::ResourceType;
-use crate::core::store::{groups, rows, users};
+use crate::core::store::list::{self, ListPage};
+use crate::core::store::plan::Plan;
 use serde_json::{json, Map, Value};
 
 const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
-const SEARCH_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
 
 /// GET on a collection: parameters from the query string.
 pub(crate) async fn list<D: Database, K>(
@@ -32,7 +32,6 @@ pub(crate) async fn search<D: Database, K>(
     rt: Option<ResourceType>,
 ) -> Result<HttpResponse, Failure> {
     let body = ctx.request.json_body()?;
-    check_search_schema(&body)?;
     let params = ListParams::from_search_body(&body)?;
     ctx.set_projection_lists(&params.attributes, &params.excluded_attributes);
     match rt {
@@ -46,36 +45,17 @@ pub(crate) async fn search<D: Database, K>(
     }
 }
 
-/// RFC 7644 §3.4.3: the body's `schemas` names the SearchRequest message.
-fn check_search_schema(body: &Value) -> Result<(), Failure> {
-    let named = body
-        .get("schemas")
-        .and_then(Value::as_array)
-        .is_some_and(|s| {
-            s.iter().any(|u| {
-                u.as_str()
-                    .is_some_and(|u| u.eq_ignore_ascii_case(SEARCH_REQUEST))
-            })
-        });
-    if named {
-        Ok(())
-    } else {
-        Err(ScimError::invalid_syntax(format!(
-            "A search body must list the schema {SEARCH_REQUEST} in 'schemas'."
-        ))
-        .into())
-    }
-}
-
-/// Runs the query for each resource type in one batch and answers the ListResponse. With two
-/// types (root search), the results are the users followed by the groups, paged as one list.
-async fn run<D: Database, K>(
+/// The page plan of each resource type. At the root (several types) a filter that does not
+/// apply to a type — it names an attribute only the other type has — matches none of that
+/// type's resources (RFC 7644 §3.4.3: the search covers every type); it is refused only when
+/// it applies to none.
+fn page_plans<D, K>(
     ctx: &Ctx<'_, D, K>,
     types: &[ResourceType],
-    params: ListParams,
-) -> Result<HttpResponse, Failure> {
-    let mut per_type = Vec::new();
-    let mut statements = Vec::new();
+    params: &ListParams,
+) -> Result<Vec<Plan<ListPage>>, Failure> {
+    let mut plans = Vec::new();
+    let mut first_error = None;
     for &rt in types {
         let mut type_params = params.clone();
         if types.len() > 1 {
@@ -88,85 +68,92 @@ async fn run<D: Database, K>(
                 type_params.count = 0;
             }
         }
-        let mut query = build_list_query(rt, &ctx.org, &type_params, ctx.now_ms())?;
-        if rt == ResourceType::User && ctx.wants(rt, "groups") {
-            query.add_page_column(users::USER_GROUPS_COLUMN);
-        }
-        if rt == ResourceType::Group && ctx.wants(rt, "members") {
-            query.add_page_column(GROUP_MEMBERS_COLUMN);
-        }
-        statements.push(query.count.clone());
-        if let Some(page) = &query.page {
-            statements.push(page.clone());
-        }
-        per_type.push((rt, query));
-    }
-    let mut results = ctx.batch(statements).await?.into_iter();
-    let mut total = 0u64;
-    let mut resources = Vec::new();
-    let mut cursors = (None, None);
-    for (rt, query) in &per_type {
-        let count_rows = results.next().map(|r| r.rows).unwrap_or_default();
-        total += count_rows
-            .first()
-            .and_then(|row| rows::int(row, "total"))
-            .unwrap_or(0) as u64;
-        if query.page.is_some() {
-            let page = query.page(
-                results.next().map(|r| r.rows).unwrap_or_default(),
-                ctx.now_ms(),
-            );
-            for row in &page.rows {
-                resources.push(render_row(ctx, *rt, row)?);
+        let related = ctx.wants(
+            rt,
+            match rt {
+                ResourceType::User => "groups",
+                ResourceType::Group => "members",
+            },
+        );
+        match list::page(rt, ctx.org(), &type_params, ctx.now_ms(), related) {
+            Ok(plan) => plans.push(plan),
+            Err(e) if types.len() > 1 => {
+                first_error.get_or_insert(e);
             }
-            cursors = (page.next_cursor, page.previous_cursor);
+            Err(e) => return Err(e.into()),
         }
     }
-    let start_index = per_type.first().map_or(1, |(_, q)| q.start_index);
-    if types.len() > 1 {
-        let skip = (params.start_index as usize).saturating_sub(1);
-        resources = resources
-            .into_iter()
-            .skip(skip)
-            .take(params.count)
-            .collect();
+    match first_error {
+        Some(e) if plans.is_empty() => Err(e.into()),
+        _ => Ok(plans),
     }
-    let mut body = Map::new();
-    body.insert("schemas".into(), json!([LIST_RESPONSE]));
-    body.insert("totalResults".into(), json!(total));
-    body.insert(
-        "startIndex".into(),
-        json!(if types.len() > 1 {
-            params.start_index
-        } else {
-            start_index
-        }),
-    );
-    body.insert("itemsPerPage".into(), json!(resources.len()));
-    if let Some(next) = cursors.0 {
-        body.insert("nextCursor".into(), Value::String(next));
-    }
-    if let Some(previous) = cursors.1 {
-        body.insert("previousCursor".into(), Value::String(previous));
-    }
-    body.insert("Resources".into(), Value::Array(resources));
-    Ok(HttpResponse::json(200, &Value::Object(body)))
 }
 
-fn render_row<D, K>(ctx: &Ctx<'_, D, K>, rt: ResourceType, row: &Row) -> Result<Value, Failure> {
-    let broken = || Failure::Internal(format!("undecodable {} row", rt.name()));
-    let rendered = match rt {
-        ResourceType::User => {
-            super::users::render_user(ctx, &users::decode(row).ok_or_else(broken)?)
-        }
-        ResourceType::Group => {
-            let group = groups::decode(row).ok_or_else(broken)?;
-            let mut value = render_group(ctx, &group);
-            if let (Some(members), Value::Object(map)) = (rows::json(row, "members"), &mut value) {
-                map.insert("members".into(), with_refs(ctx, members));
-            }
-            value
-        }
+/// Runs the query for each resource type in one batch and answers the ListResponse. With two
+/// types (root search), the results are the users followed by the groups, paged as one list.
+async fn run<D: Database, K>(
+    ctx: &Ctx<'_, D, K>,
+    types: &[ResourceType],
+    params: ListParams,
+) -> Result<HttpResponse, Failure> {
+    let mut plans = page_plans(ctx, types, &params)?.into_iter();
+    let first = plans.next().map(|p| p.map(|page| vec![page]));
+    let plan = plans.fold(first, |acc, p| {
+        acc.map(|acc| {
+            acc.join(p).map(|(mut pages, page)| {
+                pages.push(page);
+                pages
+            })
+        })
+    });
+    let pages = match plan {
+        Some(plan) => ctx.run(plan).await?,
+        None => Vec::new(),
     };
-    ctx.project(rt, rendered)
+    let total: u64 = pages.iter().map(|p| p.total).sum();
+    let (start_index, skip, take) = if types.len() > 1 {
+        let skip = (params.start_index as usize).saturating_sub(1);
+        (params.start_index, skip, params.count)
+    } else {
+        let start = pages.iter().map(|p| p.start_index).next().unwrap_or(1);
+        (start, 0, usize::MAX)
+    };
+    let mut resources = Vec::new();
+    let mut cursors = (None, None);
+    for page in &pages {
+        for stored in &page.resources {
+            resources.push(stored);
+        }
+        if page.next_cursor.is_some() || page.previous_cursor.is_some() {
+            cursors = (page.next_cursor.clone(), page.previous_cursor.clone());
+        }
+    }
+    let bodies: Vec<String> = resources
+        .into_iter()
+        .skip(skip)
+        .take(take)
+        .map(|stored| resource_json(ctx, stored))
+        .collect::<Result<_, _>>()?;
+    let mut head = Map::new();
+    head.insert("schemas".into(), json!([LIST_RESPONSE]));
+    head.insert("totalResults".into(), json!(total));
+    head.insert("startIndex".into(), json!(start_index));
+    head.insert("itemsPerPage".into(), json!(bodies.len()));
+    if let Some(next) = cursors.0 {
+        head.insert("nextCursor".into(), Value::String(next));
+    }
+    if let Some(previous) = cursors.1 {
+        head.insert("previousCursor".into(), Value::String(previous));
+    }
+    // The resources are already JSON text: append them to the envelope as they are.
+    let mut body = Value::Object(head).to_string();
+    body.pop();
+    body.push_str(",\"Resources\":[");
+    body.push_str(&bodies.join(","));
+    body.push_str("]}");
+    Ok(HttpResponse {
+        status: 200,
+        headers: vec![("content-type".into(), SCIM_CONTENT_TYPE.into())],
+        body: Some(body),
+    })
 }

@@ -6,12 +6,12 @@ mod admin;
 mod context;
 mod discovery;
 mod events_api;
-mod group_output;
 mod groups;
 mod list;
-mod resource_meta;
+mod render;
 mod users;
 mod webhooks_api;
+mod write;
 
 pub use context::{Failure, RequestLog, Runtime};
 
@@ -40,8 +40,8 @@ where
     let routed = route(&request.path);
     let route_name = route_name(&routed);
     let ctx_org = match &routed {
-        Route::Scim { org, .. } => org.to_string(),
-        _ => String::new(),
+        Route::Scim { org, .. } => Some(org.clone()),
+        _ => None,
     };
     let ctx = Ctx::new(request, runtime, ctx_org);
     let (result, org) = match routed {
@@ -97,13 +97,14 @@ where
             format!("d1;desc=\"queries={d1_round_trips}\""),
         );
     }
+    let status = response.status;
     Outcome {
-        response: response.clone(),
+        response,
         log: RequestLog {
             org,
             method: request.method.as_str(),
             route: route_name,
-            status: response.status,
+            status,
             d1_round_trips,
             notes: ctx.take_notes(),
         },
@@ -259,6 +260,8 @@ mod groups_tests;
 mod hostile_query_tests;
 #[cfg(test)]
 mod hostile_tests;
+#[cfg(test)]
+mod store_boundary_tests;
 #[cfg(test)]
 mod test_app;
 #[cfg(test)]

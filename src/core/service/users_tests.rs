@@ -233,11 +233,13 @@ fn invalid_bodies_are_scim_400s() {
 
 #[test]
 fn a_lost_update_race_reports_the_winners_row_in_the_same_batch() {
-    use crate::core::db::Database;
-    use crate::core::store::users::{self, UserColumns};
-    use crate::core::store::{update_outcome, UpdateOutcome};
+    use crate::core::store::resource::UpdateOutcome;
+    use crate::core::store::{users, WriteStamp};
+    use crate::core::testing::run_plan;
     let app = TestApp::new();
     let id = app.create_user("racer");
+    let plan = users::read(&app.org, &id, true);
+    let stale = run_plan(&app.db, plan).expect("the user");
     let winner = app.patch(
         &format!("/Users/{id}"),
         &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
@@ -246,49 +248,39 @@ fn a_lost_update_race_reports_the_winners_row_in_the_same_batch() {
     assert_eq!(winner.status, 200);
     let winner = winner.json();
     // A writer that read the version before the winner's write.
+    let stamp = WriteStamp {
+        now: "2026-11-28T13:45:01.000Z".into(),
+        version: 42,
+    };
     let stale_doc = json!({"userName": "racer", "nickName": "Loser"});
-    let cols = UserColumns::from_doc(&stale_doc).unwrap();
-    let statements = users::update(
-        &app.org,
-        &id,
-        &cols,
-        "2026-11-28T13:45:01.000Z",
-        -7,
-        42,
-        true,
-    );
-    let results = crate::core::testing::block_on(app.db.batch(statements)).unwrap();
-    let row = results.last().and_then(|r| r.rows.first());
-    assert_eq!(update_outcome(row, 42), UpdateOutcome::VersionConflict);
-    let current = users::decode(row.unwrap()).expect("the current row");
+    let plan = users::update(&app.org, &stale, stale_doc, &stamp, true).unwrap();
+    let UpdateOutcome::VersionMismatch(Some(current)) = run_plan(&app.db, plan) else {
+        panic!("a lost race reports the current row");
+    };
     assert_eq!(current.doc["title"], "Winner");
     assert!(current.doc.get("nickName").is_none());
     assert_eq!(
         crate::core::store::etag(current.version),
         winner["meta"]["version"].as_str().unwrap()
     );
-    assert_eq!(current.groups, Some(Vec::new()));
+    assert_eq!(current.related, Some(Vec::new()));
 }
 
 #[test]
-fn update_of_a_deleted_user_reports_gone() {
-    use crate::core::db::Database;
-    use crate::core::store::users::{self, UserColumns};
-    use crate::core::store::{update_outcome, UpdateOutcome};
+fn update_of_a_deleted_user_reports_not_found() {
+    use crate::core::store::resource::UpdateOutcome;
+    use crate::core::store::{users, WriteStamp};
+    use crate::core::testing::run_plan;
     let app = TestApp::new();
-    let cols = UserColumns::from_doc(&json!({"userName": "ghost"})).unwrap();
-    let statements = users::update(
-        &app.org,
-        "nope",
-        &cols,
-        "2026-11-28T13:45:01.000Z",
-        1,
-        2,
-        false,
-    );
-    let results = crate::core::testing::block_on(app.db.batch(statements)).unwrap();
-    let row = results.last().and_then(|r| r.rows.first());
-    assert_eq!(update_outcome(row, 2), UpdateOutcome::Gone);
+    let id = app.create_user("ghost");
+    let user = run_plan(&app.db, users::read(&app.org, &id, false)).expect("the user");
+    assert_eq!(app.delete(&format!("/Users/{id}")).status, 204);
+    let stamp = WriteStamp {
+        now: "2026-11-28T13:45:01.000Z".into(),
+        version: 2,
+    };
+    let plan = users::update(&app.org, &user, json!({"userName": "ghost"}), &stamp, false).unwrap();
+    assert_eq!(run_plan(&app.db, plan), UpdateOutcome::NotFound);
 }
 
 #[test]

@@ -11,7 +11,7 @@ use crate::core::error::ScimError;
 use crate::core::events::signature::SigningSecret;
 use crate::core::events::webhook::{parse_config, types_from_json, Scope};
 use crate::core::http::{query_pairs, HttpResponse};
-use crate::core::store::{rows, webhooks as store};
+use crate::core::store::webhooks as store;
 use serde_json::{json, Map, Value};
 
 /// Attempts the deliveries listing shows by default, and at most.
@@ -35,7 +35,7 @@ pub(crate) async fn put<D: Database, K>(
     let secret =
         SigningSecret::generate().map_err(|e| Failure::Internal(format!("getrandom: {e}")))?;
     let created = format_timestamp(ctx.now_ms());
-    ctx.batch(store::put_endpoint(
+    ctx.run(store::put(
         scope.key(),
         &config.url,
         config.types_json(),
@@ -71,20 +71,19 @@ pub(crate) async fn get<D: Database, K>(
     ctx: &Ctx<'_, D, K>,
     scope: &Scope,
 ) -> Result<HttpResponse, Failure> {
-    let results = ctx.batch(vec![store::select_endpoint(scope.key())]).await?;
-    let row = results
-        .first()
-        .and_then(|r| r.rows.first())
+    let row = ctx
+        .run(store::get(scope.key()))
+        .await?
         .ok_or_else(|| no_endpoint(scope))?;
-    let types = types_from_json(rows::text(row, "types").as_deref())
+    let types = types_from_json(row.types.as_deref())
         .map(|types| Value::from(types.iter().map(|t| t.name()).collect::<Vec<_>>()));
     Ok(ok_json(
         200,
         json!({
             "scope": scope_json(scope),
-            "url": rows::text(row, "url"),
+            "url": row.url,
             "types": types,
-            "created": rows::text(row, "created"),
+            "created": row.created,
         }),
     ))
 }
@@ -94,7 +93,7 @@ pub(crate) async fn delete<D: Database, K>(
     ctx: &Ctx<'_, D, K>,
     scope: &Scope,
 ) -> Result<HttpResponse, Failure> {
-    ctx.batch(store::delete_endpoint(scope.key())).await?;
+    ctx.run(store::delete(scope.key())).await?;
     ctx.note(format!("admin: webhook of {} removed", scope.key()));
     Ok(HttpResponse {
         status: 204,
@@ -120,8 +119,7 @@ pub(crate) async fn redeliver<D: Database, K>(
                 "from (the first seq to deliver again, 1 or more) is required.",
             )
         })?;
-    let results = ctx.batch(vec![store::rewind(org, from)]).await?;
-    let endpoints = results.first().map_or(0, |r| r.changes);
+    let endpoints = ctx.run(store::redeliver(org, from)).await?;
     if endpoints == 0 {
         return Err(no_endpoint(&Scope::Org(org.to_owned())));
     }
@@ -160,24 +158,22 @@ pub(crate) async fn deliveries<D: Database, K>(
             }
         }
     }
-    let results = ctx.batch(vec![store::select_attempts(org, limit)]).await?;
-    let attempts: Vec<Value> = results
-        .first()
-        .map(|r| r.rows.as_slice())
-        .unwrap_or_default()
-        .iter()
+    let attempts: Vec<Value> = ctx
+        .run(store::attempts(org, limit))
+        .await?
+        .into_iter()
         .map(|row| {
             json!({
-                "scope": rows::text(row, "scope"),
-                "seq": rows::int(row, "seq"),
-                "eventId": rows::text(row, "event_id"),
-                "attempt": rows::int(row, "attempt"),
-                "status": rows::text(row, "status"),
-                "httpStatus": rows::int(row, "http_status"),
-                "durationMs": rows::int(row, "duration_ms"),
-                "attemptedAt": rows::text(row, "attempted_at"),
-                "nextRetryAt": rows::text(row, "next_retry_at"),
-                "error": rows::text(row, "error"),
+                "scope": row.scope,
+                "seq": row.seq,
+                "eventId": row.event_id,
+                "attempt": row.attempt,
+                "status": row.status,
+                "httpStatus": row.http_status,
+                "durationMs": row.duration_ms,
+                "attemptedAt": row.attempted_at,
+                "nextRetryAt": row.next_retry_at,
+                "error": row.error,
             })
         })
         .collect();

@@ -3,7 +3,8 @@
 //! Every statement here is guarded by the state of the resource row in the same batch, so the
 //! count moves only when the insert or delete it accompanies really applies.
 
-use crate::core::db::Statement;
+use super::plan::Applied;
+use crate::core::db::{SqlValue, Statement};
 use crate::core::schema::ResourceType;
 
 fn table(rt: ResourceType) -> &'static str {
@@ -13,37 +14,29 @@ fn table(rt: ResourceType) -> &'static str {
     }
 }
 
-/// After an insert of `id` at `version`: +1 if the row is there (it was not inserted when its
-/// unique name was taken).
-pub fn count_inserted(org: &str, rt: ResourceType, id: &str, version: i64) -> Statement {
+/// In an insert's side-effect slot: +1 if the insert applied (it does not when the unique
+/// name is taken).
+pub fn count_inserted(applied: &Applied, rt: ResourceType) -> Statement {
+    let mut params: Vec<SqlValue> = applied.params().into();
+    params.push(rt.name().into());
     Statement::new(
         format!(
-            "INSERT INTO org_counts (org, resource, total) SELECT ?1, ?2, 1 \
-             WHERE EXISTS (SELECT 1 FROM {} WHERE org = ?1 AND id = ?3 AND version = ?4) \
+            "INSERT INTO org_counts (org, resource, total) SELECT ?1, ?4, 1 WHERE {} \
              ON CONFLICT (org, resource) DO UPDATE SET total = total + 1",
-            table(rt)
+            applied.condition(1)
         ),
-        vec![org.into(), rt.name().into(), id.into(), version.into()],
+        params,
     )
 }
 
-/// Before the delete of `id` (with the same `If-Match` condition): -1 if the row that the
-/// next statement deletes exists.
-pub fn count_deleted(org: &str, rt: ResourceType, id: &str, if_version: Option<i64>) -> Statement {
-    let condition = if if_version.is_some() {
-        " AND version = ?4"
-    } else {
-        ""
-    };
-    let mut params = vec![org.into(), rt.name().into(), id.into()];
-    if let Some(v) = if_version {
-        params.push(v.into());
-    }
+/// In a delete's side-effect slot: -1 if the delete applies.
+pub fn count_deleted(applied: &Applied, rt: ResourceType) -> Statement {
+    let mut params: Vec<SqlValue> = applied.params().into();
+    params.push(rt.name().into());
     Statement::new(
         format!(
-            "UPDATE org_counts SET total = total - 1 WHERE org = ?1 AND resource = ?2 \
-             AND EXISTS (SELECT 1 FROM {} WHERE org = ?1 AND id = ?3{condition})",
-            table(rt)
+            "UPDATE org_counts SET total = total - 1 WHERE org = ?1 AND resource = ?4 AND {}",
+            applied.condition(1)
         ),
         params,
     )

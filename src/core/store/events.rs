@@ -10,10 +10,12 @@
 //! Member events are computed set-wise (one statement per chunk of ids, whatever its size),
 //! before the membership statement they describe, against the membership as it stands.
 
-use super::groups::MEMBERS_PER_STATEMENT;
+use super::members::MEMBERS_PER_STATEMENT;
+use super::plan::{json_text, read_row, Applied, DecodeError, Plan, PlanBuilder};
 use crate::core::db::{Row, SqlValue, Statement};
 use crate::core::events::model::{EventType, NewEvent, Source, StoredEvent};
 use crate::core::schema::ResourceType;
+use serde::Deserialize;
 use serde_json::Value;
 
 /// The org's last `seq` so far (`?1` is the org).
@@ -43,6 +45,12 @@ pub enum Guard<'a> {
         id: &'a str,
         version: i64,
     },
+    /// The same, for a row of `table` (a write plan's `Applied` guard).
+    Applied {
+        table: &'static str,
+        id: &'a str,
+        version: i64,
+    },
 }
 
 impl Guard<'_> {
@@ -50,10 +58,15 @@ impl Guard<'_> {
     fn sql(&self, first: usize) -> (String, Vec<SqlValue>) {
         match self {
             Guard::Always => ("1".into(), Vec::new()),
-            Guard::Written { rt, id, version } => (
+            Guard::Written { rt, id, version } => Guard::Applied {
+                table: table(*rt),
+                id,
+                version: *version,
+            }
+            .sql(first),
+            Guard::Applied { table, id, version } => (
                 format!(
-                    "EXISTS (SELECT 1 FROM {} WHERE org = ?1 AND id = ?{} AND version = ?{})",
-                    table(*rt),
+                    "EXISTS (SELECT 1 FROM {table} WHERE org = ?1 AND id = ?{} AND version = ?{})",
                     first,
                     first + 1
                 ),
@@ -63,7 +76,7 @@ impl Guard<'_> {
     }
 }
 
-fn json_text(value: &Option<Value>) -> SqlValue {
+fn json_param(value: &Option<Value>) -> SqlValue {
     value.as_ref().map(Value::to_string).into()
 }
 
@@ -74,9 +87,9 @@ pub fn append(org: &str, event: &NewEvent, guard: Guard<'_>) -> Statement {
         org.into(),
         event.kind.name().into(),
         event.occurred_at.as_str().into(),
-        json_text(&event.resource),
+        json_param(&event.resource),
         event.data.to_string().into(),
-        json_text(&event.previous),
+        json_param(&event.previous),
         event.source.name().into(),
     ];
     params.extend(guard_params);
@@ -371,33 +384,100 @@ pub struct Bounds {
     pub latest: i64,
 }
 
-pub fn decode_bounds(row: Option<&Row>) -> Bounds {
-    let get = |name| row.and_then(|r| super::rows::int(r, name));
-    match (get("oldest"), get("latest")) {
-        (Some(oldest), Some(latest)) => Bounds { oldest, latest },
-        _ => {
-            let head = get("head").unwrap_or(0);
-            Bounds {
-                oldest: head + 1,
-                latest: head,
+#[derive(Deserialize)]
+struct BoundsRow {
+    oldest: Option<i64>,
+    latest: Option<i64>,
+    head: Option<i64>,
+}
+
+impl From<BoundsRow> for Bounds {
+    fn from(row: BoundsRow) -> Bounds {
+        match (row.oldest, row.latest) {
+            (Some(oldest), Some(latest)) => Bounds { oldest, latest },
+            _ => {
+                let head = row.head.unwrap_or(0);
+                Bounds {
+                    oldest: head + 1,
+                    latest: head,
+                }
             }
         }
     }
 }
 
-pub fn decode_event(org: &str, row: &Row) -> Option<StoredEvent> {
-    use super::rows::{int, json, text};
-    Some(StoredEvent {
-        id: text(row, "id")?,
-        seq: int(row, "seq")?,
-        kind: text(row, "type")?,
+/// An `events` row as `select_page`, `select_one` and `webhooks::select_pending` read it.
+#[derive(Deserialize)]
+struct EventRow {
+    seq: i64,
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    occurred_at: String,
+    resource: Option<String>,
+    data: String,
+    previous: Option<String>,
+    source: String,
+}
+
+pub fn decode_event(org: &str, row: Row) -> Result<StoredEvent, DecodeError> {
+    let row: EventRow = read_row(row)?;
+    Ok(StoredEvent {
+        id: row.id,
+        seq: row.seq,
+        kind: row.kind,
         org: org.to_owned(),
-        occurred_at: text(row, "occurred_at")?,
-        resource: json(row, "resource"),
-        data: json(row, "data")?,
-        previous: json(row, "previous"),
-        source: text(row, "source")?,
+        occurred_at: row.occurred_at,
+        resource: json_text(row.resource.as_deref())?,
+        data: json_text(Some(&row.data))?.unwrap_or(Value::Null),
+        previous: json_text(row.previous.as_deref())?,
+        source: row.source,
     })
+}
+
+pub fn decode_events(org: &str, rows: Vec<Row>) -> Result<Vec<StoredEvent>, DecodeError> {
+    rows.into_iter().map(|row| decode_event(org, row)).collect()
+}
+
+/// A page of the log and its bounds, read together (one round trip, one instant).
+pub fn page(
+    org: &str,
+    after: i64,
+    limit: usize,
+    types: &[EventType],
+) -> Plan<(Vec<StoredEvent>, Bounds)> {
+    let mut b = PlanBuilder::new();
+    let events = b.push(select_page(org, after, limit, types));
+    let bounds = b.push(select_bounds(org));
+    let org = org.to_owned();
+    b.finish(move |r| {
+        let events = decode_events(&org, r.take(events).rows)?;
+        let bounds: BoundsRow = r.one_row(bounds)?;
+        Ok((events, bounds.into()))
+    })
+}
+
+/// Appends `event` (when there is one) unconditionally: an operator event.
+pub fn append_plan(org: &str, event: Option<&NewEvent>) -> Plan<()> {
+    let mut b = PlanBuilder::new();
+    if let Some(event) = event {
+        b.push(append(org, event, Guard::Always));
+    }
+    b.finish(|_| Ok(()))
+}
+
+/// Appends `event` in a write plan's side-effect slot: it is written exactly when the write
+/// applied (see `plan::Applied`).
+pub fn append_applied(event: &NewEvent, applied: &Applied) -> Statement {
+    append(
+        &applied.org,
+        event,
+        Guard::Applied {
+            table: applied.table,
+            id: &applied.id,
+            version: applied.version,
+        },
+    )
 }
 
 /// Retention, one chunk: first keeps the last number of every org whose events the chunk
@@ -421,6 +501,19 @@ pub fn prune_chunk(cutoff: &str, chunk: usize) -> Vec<Statement> {
             vec![cutoff.into()],
         ),
     ]
+}
+
+/// One retention round: `prune_chunk` and the attempts' chunk, decoding to how many events
+/// and attempts went (`None` when the database did not say).
+pub fn prune(cutoff: &str, chunk: usize) -> Plan<(Option<u64>, Option<u64>)> {
+    let [heads, delete]: [Statement; 2] = prune_chunk(cutoff, chunk)
+        .try_into()
+        .unwrap_or_else(|_| unreachable!("prune_chunk is two statements"));
+    let mut b = PlanBuilder::new();
+    b.push(heads);
+    let events = b.push(delete);
+    let attempts = b.push(super::webhooks::prune_attempts(cutoff, chunk));
+    b.finish(move |r| Ok((r.take(events).changes, r.take(attempts).changes)))
 }
 
 #[cfg(test)]

@@ -1,39 +1,38 @@
-//! SQL for the directory: statement builders and row decoding for users and groups. Every
-//! statement binds the org and names it in its WHERE clause or key, so no statement can reach
-//! another org's rows. Nothing here runs SQL; the service sends these statements through
-//! `Database::batch`, one round trip per batch.
+//! The store: every SQL statement of the directory, and the only code that reads results.
+//! Each operation is a `Plan` (see `plan`): statements that run as one atomic batch (one D1
+//! round trip) and the decoder that turns their results into a typed outcome (`Created`,
+//! `Updated`, `Deleted`, `ListPage`, ...). Every statement binds the org and names it in its
+//! WHERE clause or key, so no statement can reach another org's rows. The service runs plans
+//! with `Ctx::run` and never sees SQL or result lists.
 
 pub mod counts;
 pub mod events;
 pub mod groups;
+pub mod list;
+pub mod members;
+pub mod plan;
+pub mod precondition;
 pub mod purge;
-pub mod rows;
+pub mod resource;
 pub mod users;
 pub mod webhooks;
 
+use crate::core::clock::format_timestamp;
 use crate::core::error::ScimError;
 
-/// What an update batch found, from its last statement (`version` of the row now, and the
-/// `holder` of the new unique name if another resource has it). Shared by users and groups.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UpdateOutcome {
-    Applied,
-    /// The row's version was not the one read: someone else wrote first.
-    VersionConflict,
-    /// Another resource of the org already has the new unique name (userName, displayName).
-    NameTaken,
-    /// The resource no longer exists.
-    Gone,
+/// What every write stamps on the row it writes: the time and a fresh random version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteStamp {
+    pub now: String,
+    pub version: i64,
 }
 
-pub fn update_outcome(row: Option<&crate::core::db::Row>, new_version: i64) -> UpdateOutcome {
-    let version = row.and_then(|r| rows::int(r, "version"));
-    let holder = row.and_then(|r| rows::text(r, "holder"));
-    match version {
-        None => UpdateOutcome::Gone,
-        Some(v) if v == new_version => UpdateOutcome::Applied,
-        Some(_) if holder.is_some() => UpdateOutcome::NameTaken,
-        Some(_) => UpdateOutcome::VersionConflict,
+impl WriteStamp {
+    pub fn new(now_ms: u64) -> Result<WriteStamp, ScimError> {
+        Ok(WriteStamp {
+            now: format_timestamp(now_ms),
+            version: new_version()?,
+        })
     }
 }
 

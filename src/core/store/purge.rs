@@ -7,7 +7,10 @@
 //! `org`, keeping both the sub-select and the delete on the primary-key index). Every statement
 //! binds only the org: one parameter, far below D1's 100.
 
+use super::counts;
+use super::plan::{Handle, Plan, PlanBuilder};
 use crate::core::db::{SqlValue, Statement};
+use serde::Deserialize;
 
 /// The tables an org owns, in the order they are emptied: membership and email rows first, so
 /// an interrupted purge never leaves a row pointing at a resource that is already gone.
@@ -64,8 +67,38 @@ impl OrgTable {
     }
 }
 
+/// One round of a purge: a chunk of each of `tables`, decoded as how many rows each removed
+/// (`None` when the driver did not say: the caller assumes more may be left).
+pub fn round(org: &str, tables: &[OrgTable], chunk: usize) -> Plan<Vec<(OrgTable, Option<u64>)>> {
+    let mut b = PlanBuilder::new();
+    let handles: Vec<(OrgTable, Handle)> = tables
+        .iter()
+        .map(|&t| (t, b.push(t.delete_chunk(org, chunk))))
+        .collect();
+    b.finish(move |r| {
+        Ok(handles
+            .into_iter()
+            .map(|(t, h)| (t, r.take(h).changes))
+            .collect())
+    })
+}
+
+#[derive(Deserialize)]
+struct RemainingRow {
+    remaining: i64,
+}
+
+/// The end of a purge: the org's counts set from whatever rows are left, and whether any are
+/// (true: rows remain).
+pub fn finish(org: &str) -> Plan<bool> {
+    let mut b = PlanBuilder::new();
+    b.extend(counts::recount(org));
+    let left = b.push(any_left(org));
+    b.finish(move |r| Ok(r.one_row::<RemainingRow>(left)?.remaining != 0))
+}
+
 /// One row, column `remaining`: 1 while any of the org's rows is left in any table, else 0.
-pub fn any_left(org: &str) -> Statement {
+fn any_left(org: &str) -> Statement {
     let exists: Vec<String> = OrgTable::ALL
         .iter()
         .map(|t| format!("EXISTS (SELECT 1 FROM {} WHERE org = ?1)", t.table()))
@@ -134,7 +167,12 @@ mod tests {
             let before = count(&db, table.table(), "acme");
             let result = block_on(db.batch(vec![table.delete_chunk("acme", 5)])).unwrap();
             let expected = before.min(5);
-            assert_eq!(result[0].changes as i64, expected, "{}", table.table());
+            assert_eq!(
+                result[0].changes,
+                Some(expected as u64),
+                "{}",
+                table.table()
+            );
             assert_eq!(count(&db, table.table(), "acme"), before - expected);
         }
         let left = block_on(db.batch(vec![any_left("acme")])).unwrap();

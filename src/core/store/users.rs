@@ -1,7 +1,13 @@
 //! SQL for users (table `users`, with `user_emails` kept in step in the same batch).
 
-use super::{counts, rows};
-use crate::core::db::{Row, SqlValue, Statement};
+use super::members::USER_GROUPS_COLUMN;
+use super::plan::{Applied, Plan, PlanBuilder};
+use super::precondition::IfMatch;
+use super::resource::{
+    self, CreateOutcome, DeleteOutcome, Stored, UpdateOutcome, RESOURCE_COLUMNS,
+};
+use super::{counts, WriteStamp};
+use crate::core::db::{SqlValue, Statement};
 use crate::core::error::ScimError;
 use crate::core::schema::ResourceType;
 use serde_json::Value;
@@ -79,164 +85,138 @@ impl UserColumns {
     }
 }
 
-/// A user row as read back, before rendering.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredUser {
-    pub id: String,
-    pub doc: Value,
-    pub created: String,
-    pub last_modified: String,
-    pub version: i64,
-    /// `User.groups` entries, when the query computed them.
-    pub groups: Option<Vec<Value>>,
+const RT: ResourceType = ResourceType::User;
+
+fn groups_column(with_groups: bool) -> String {
+    if with_groups {
+        format!(", {USER_GROUPS_COLUMN}")
+    } else {
+        String::new()
+    }
 }
 
-/// The columns every user read selects; `r` is the `users` alias.
-pub const USER_COLUMNS: &str = "r.id, r.data, r.created, r.last_modified, r.version";
-
-/// The correlated sub-select computing `User.groups` (RFC 7643 §4.1.2): every group the user
-/// belongs to, directly or through nested groups, as `{value, display, type}` with type
-/// "direct" or "indirect", direct ones first. `CROSS JOIN` keeps the recursive step on the
-/// `group_members_by_member` index: D1's planner otherwise scans the org's memberships for
-/// each step (measured: 550 ms for a page of members of a 50,000-member group). Nesting is followed at most `16` levels (cycles are refused on write).
-pub const USER_GROUPS_COLUMN: &str = "(WITH RECURSIVE anc(gid, depth) AS ( \
-     SELECT m.group_id, 0 FROM group_members m WHERE m.org = r.org AND m.member_id = r.id \
-     UNION SELECT m.group_id, anc.depth + 1 FROM anc CROSS JOIN group_members m ON m.org = r.org AND m.member_id = anc.gid \
-     WHERE anc.depth < 16) \
-     SELECT json_group_array(json_object('value', g.id, 'display', g.display_name, 'type', \
-     CASE WHEN g.depth = 0 THEN 'direct' ELSE 'indirect' END)) \
-     FROM (SELECT a.depth, g.id, g.display_name FROM (SELECT gid, MIN(depth) AS depth FROM anc GROUP BY gid) a \
-     JOIN groups g ON g.org = r.org AND g.id = a.gid ORDER BY a.depth, g.display_name_ci, g.id) g) AS groups";
-
-pub fn decode(row: &Row) -> Option<StoredUser> {
-    Some(StoredUser {
-        id: rows::text(row, "id")?,
-        doc: rows::json(row, "data")?,
-        created: rows::text(row, "created")?,
-        last_modified: rows::text(row, "last_modified")?,
-        version: rows::int(row, "version")?,
-        groups: rows::json(row, "groups").and_then(|v| v.as_array().cloned()),
-    })
+fn applied(org: &str, id: &str, version: i64) -> Applied {
+    Applied {
+        table: "users",
+        org: org.to_owned(),
+        id: id.to_owned(),
+        version,
+    }
 }
 
 /// One user by id, with `groups` when `with_groups`.
-pub fn select_by_id(org: &str, id: &str, with_groups: bool) -> Statement {
-    let groups = if with_groups {
-        format!(", {USER_GROUPS_COLUMN}")
-    } else {
-        String::new()
-    };
-    Statement::new(
-        format!("SELECT {USER_COLUMNS}{groups} FROM users r WHERE r.org = ?1 AND r.id = ?2"),
-        vec![org.into(), id.into()],
-    )
-}
-
-/// Inserting a user: statement 0 inserts it unless its userName is taken in the org
-/// (`changes == 0` means 409 uniqueness); statement 1 writes its email rows only if the user
-/// row now exists.
-pub fn insert(org: &str, id: &str, cols: &UserColumns, now: &str, version: i64) -> Vec<Statement> {
-    vec![
-        Statement::new(
-            "INSERT INTO users (org, id, user_name, user_name_ci, external_id, display_name, display_name_ci, \
-             active, data, created, last_modified, version) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11) ON CONFLICT DO NOTHING",
-            cols.params(org, id, now, [version.into()]),
-        ),
-        insert_emails(org, id, cols, version),
-        counts::count_inserted(org, ResourceType::User, id, version),
-    ]
-}
-
-fn insert_emails(org: &str, id: &str, cols: &UserColumns, version: i64) -> Statement {
-    Statement::new(
-        "INSERT OR IGNORE INTO user_emails (org, user_id, value_ci) \
-         SELECT ?1, ?2, e.value FROM json_each(?3) e \
-         WHERE EXISTS (SELECT 1 FROM users WHERE org = ?1 AND id = ?2 AND version = ?4)",
-        vec![
-            org.into(),
-            id.into(),
-            cols.emails_json().into(),
-            version.into(),
-        ],
-    )
-}
-
-/// Replacing a user's document, conditional on the version that was read (optimistic
-/// concurrency: a writer that read version N never overwrites N+1). The email rows are
-/// rewritten only if this very UPDATE applied (guarded on the new random version). The last
-/// statement reports the outcome (see `store::update_outcome`) together with the row as it now
-/// stands (decodable with `decode`, with `groups` when `with_groups`), so a writer that lost
-/// a race retries from the winner's state without another round trip.
-pub fn update(
-    org: &str,
-    id: &str,
-    cols: &UserColumns,
-    now: &str,
-    read_version: i64,
-    new_version: i64,
-    with_groups: bool,
-) -> Vec<Statement> {
-    let groups = if with_groups {
-        format!(", {USER_GROUPS_COLUMN}")
-    } else {
-        String::new()
-    };
-    vec![
-        Statement::new(
-            "UPDATE OR IGNORE users SET user_name = ?3, user_name_ci = ?4, external_id = ?5, display_name = ?6, \
-             display_name_ci = ?7, active = ?8, data = ?9, last_modified = ?10, version = ?11 \
-             WHERE org = ?1 AND id = ?2 AND version = ?12",
-            cols.params(org, id, now, [new_version.into(), read_version.into()]),
-        ),
-        Statement::new(
-            "DELETE FROM user_emails WHERE org = ?1 AND user_id = ?2 \
-             AND EXISTS (SELECT 1 FROM users WHERE org = ?1 AND id = ?2 AND version = ?3)",
-            vec![org.into(), id.into(), new_version.into()],
-        ),
-        insert_emails(org, id, cols, new_version),
+pub fn read(org: &str, id: &str, with_groups: bool) -> Plan<Option<Stored>> {
+    resource::read_one(
+        RT,
         Statement::new(
             format!(
-                "SELECT {USER_COLUMNS}{groups}, \
-                 (SELECT id FROM users WHERE org = ?1 AND user_name_ci = ?3 AND id <> ?2) AS holder \
-                 FROM (SELECT 1) LEFT JOIN users r ON r.org = ?1 AND r.id = ?2"
+                "SELECT {RESOURCE_COLUMNS}{} FROM users r WHERE r.org = ?1 AND r.id = ?2",
+                groups_column(with_groups)
             ),
-            vec![org.into(), id.into(), cols.user_name.to_lowercase().into()],
+            vec![org.into(), id.into()],
         ),
-    ]
+    )
 }
 
-/// Deleting a user and its membership and email rows. With `if_version`, nothing is deleted
-/// unless the version matches (If-Match). Statement `DELETE_AT` is the delete itself (its
-/// `changes` tell whether it applied); the last tells whether the user still exists afterwards
-/// (`remaining`).
-pub const DELETE_AT: usize = 1;
+/// Inserting user `id` with document `doc`, unless its userName is taken in the org; its
+/// email rows and the org's count follow in the side-effect slot.
+pub fn create(
+    org: &str,
+    id: &str,
+    doc: Value,
+    stamp: &WriteStamp,
+) -> Result<Plan<CreateOutcome>, ScimError> {
+    let cols = UserColumns::from_doc(&doc)?;
+    let mut b = PlanBuilder::new();
+    b.push(Statement::new(
+        "INSERT INTO users (org, id, user_name, user_name_ci, external_id, display_name, display_name_ci, \
+         active, data, created, last_modified, version) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11) ON CONFLICT DO NOTHING",
+        cols.params(org, id, &stamp.now, [stamp.version.into()]),
+    ));
+    let applied = applied(org, id, stamp.version);
+    b.push(insert_emails(&applied, &cols));
+    b.side_effect_slot(applied.clone());
+    let plan = resource::created(b, &applied, RT, doc, &stamp.now, Some(Vec::new()));
+    Ok(plan.with_side_effect(|a| counts::count_inserted(a, RT)))
+}
 
-pub fn delete(org: &str, id: &str, if_version: Option<i64>) -> Vec<Statement> {
-    let (condition, mut params): (&str, Vec<SqlValue>) = match if_version {
-        Some(v) => (" AND version = ?3", vec![org.into(), id.into(), v.into()]),
-        None => ("", vec![org.into(), id.into()]),
+fn insert_emails(applied: &Applied, cols: &UserColumns) -> Statement {
+    let mut params: Vec<SqlValue> = applied.params().into();
+    params.push(cols.emails_json().into());
+    Statement::new(
+        format!(
+            "INSERT OR IGNORE INTO user_emails (org, user_id, value_ci) \
+             SELECT ?1, ?2, e.value FROM json_each(?4) e WHERE {}",
+            applied.condition(1)
+        ),
+        params,
+    )
+}
+
+/// Replacing the document of `old` with `doc`, conditional on the version that was read
+/// (optimistic concurrency: a writer that read version N never overwrites N+1). The email
+/// rows are rewritten only if this very UPDATE applied. A writer that lost a race gets the
+/// row as it now stands (`VersionMismatch(Some(..))`, with `groups` when `with_groups`) and
+/// retries without another round trip.
+pub fn update(
+    org: &str,
+    old: &Stored,
+    doc: Value,
+    stamp: &WriteStamp,
+    with_groups: bool,
+) -> Result<Plan<UpdateOutcome>, ScimError> {
+    let cols = UserColumns::from_doc(&doc)?;
+    let id = old.id.as_str();
+    let mut b = PlanBuilder::new();
+    b.push(Statement::new(
+        "UPDATE OR IGNORE users SET user_name = ?3, user_name_ci = ?4, external_id = ?5, display_name = ?6, \
+         display_name_ci = ?7, active = ?8, data = ?9, last_modified = ?10, version = ?11 \
+         WHERE org = ?1 AND id = ?2 AND version = ?12",
+        cols.params(org, id, &stamp.now, [stamp.version.into(), old.version.into()]),
+    ));
+    let applied = applied(org, id, stamp.version);
+    let mut params: Vec<SqlValue> = applied.params().into();
+    b.push(Statement::new(
+        format!(
+            "DELETE FROM user_emails WHERE org = ?1 AND user_id = ?2 AND {}",
+            applied.condition(1)
+        ),
+        std::mem::take(&mut params),
+    ));
+    b.push(insert_emails(&applied, &cols));
+    b.side_effect_slot(applied);
+    let outcome = b.push(Statement::new(
+        format!(
+            "SELECT {RESOURCE_COLUMNS}{}, \
+             (SELECT id FROM users WHERE org = ?1 AND user_name_ci = ?3 AND id <> ?2) AS holder \
+             FROM (SELECT 1) LEFT JOIN users r ON r.org = ?1 AND r.id = ?2",
+            groups_column(with_groups)
+        ),
+        vec![org.into(), id.into(), cols.user_name.to_lowercase().into()],
+    ));
+    let written = Stored {
+        doc,
+        last_modified: stamp.now.clone(),
+        version: stamp.version,
+        ..old.clone()
     };
-    let gone = "NOT EXISTS (SELECT 1 FROM users WHERE org = ?1 AND id = ?2)";
-    let first = Statement::new(
-        format!("DELETE FROM users WHERE org = ?1 AND id = ?2{condition}"),
-        params.clone(),
-    );
-    params.truncate(2);
-    vec![
-        counts::count_deleted(org, ResourceType::User, id, if_version),
-        first,
+    Ok(b.finish(move |r| resource::updated(r, outcome, RT, written, true)))
+}
+
+/// Deleting a user (under `if_match`) with its email rows and its memberships.
+pub fn delete(org: &str, id: &str, if_match: &IfMatch, stamp: i64) -> Plan<DeleteOutcome> {
+    let applied = applied(org, id, stamp);
+    let mut params: Vec<SqlValue> = applied.params().into();
+    let cleanup = vec![
         Statement::new(
-            format!("DELETE FROM user_emails WHERE org = ?1 AND user_id = ?2 AND {gone}"),
-            params.clone(),
+            format!(
+                "DELETE FROM user_emails WHERE org = ?1 AND user_id = ?2 AND {}",
+                applied.condition(1)
+            ),
+            std::mem::take(&mut params),
         ),
-        Statement::new(
-            format!("DELETE FROM group_members WHERE org = ?1 AND member_id = ?2 AND {gone}"),
-            params.clone(),
-        ),
-        Statement::new(
-            "SELECT EXISTS (SELECT 1 FROM users WHERE org = ?1 AND id = ?2) AS remaining",
-            params,
-        ),
-    ]
+        super::members::delete_with(&applied, false),
+    ];
+    resource::delete(&applied, if_match, cleanup).with_side_effect(|a| counts::count_deleted(a, RT))
 }

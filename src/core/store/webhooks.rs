@@ -2,7 +2,11 @@
 //! attempt record (`webhook_deliveries`). Endpoints are few (one per deployment, one per
 //! org); every per-org statement binds the org first.
 
+use super::events;
+use super::plan::{read_row, Plan, PlanBuilder};
 use crate::core::db::{SqlValue, Statement};
+use crate::core::events::model::StoredEvent;
+use serde::Deserialize;
 
 /// Registers (or replaces) the endpoint of `scope`, and starts its delivery at the events
 /// that follow: an org endpoint after the org's current last event, the deployment endpoint
@@ -52,8 +56,7 @@ pub fn select_endpoint(scope: &str) -> Statement {
     )
 }
 
-/// Removes the endpoint and its delivery progress; `changes` of the first statement tell
-/// whether there was one.
+/// Removes the endpoint and its delivery progress.
 pub fn delete_endpoint(scope: &str) -> Vec<Statement> {
     vec![
         Statement::new("DELETE FROM webhooks WHERE scope = ?1", vec![scope.into()]),
@@ -113,7 +116,7 @@ pub fn put_cursor(
     )
 }
 
-/// Replays from `from` (inclusive) to every endpoint of `org`; `changes` = endpoints reset.
+/// Replays from `from` (inclusive) to every endpoint of `org`.
 pub fn rewind(org: &str, from: i64) -> Statement {
     Statement::new(
         "INSERT INTO webhook_cursors (org, scope, delivered_seq, attempts, next_attempt_ms) \
@@ -194,4 +197,139 @@ pub fn prune_attempts(cutoff: &str, chunk: usize) -> Statement {
         ),
         vec![cutoff.into()],
     )
+}
+
+/// A `webhooks` row.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EndpointRow {
+    pub scope: String,
+    pub url: String,
+    pub types: Option<String>,
+    pub secret: String,
+    pub created: String,
+}
+
+/// A `webhook_cursors` row.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub struct CursorRow {
+    pub delivered_seq: i64,
+    pub attempts: i64,
+    pub next_attempt_ms: i64,
+}
+
+/// A `webhook_deliveries` row.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AttemptRow {
+    pub scope: String,
+    pub seq: i64,
+    pub event_id: String,
+    pub attempt: i64,
+    pub status: String,
+    pub http_status: Option<i64>,
+    pub duration_ms: i64,
+    pub attempted_at: String,
+    pub next_retry_at: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ScopeRow {
+    scope: String,
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    n: i64,
+}
+
+/// A plan whose results nothing reads (writes whose effect the caller does not branch on).
+fn unread(statements: Vec<Statement>) -> Plan<()> {
+    let mut b = PlanBuilder::new();
+    b.extend(statements);
+    b.finish(|_| Ok(()))
+}
+
+pub fn put(scope: &str, url: &str, types: Option<String>, secret: &str, created: &str) -> Plan<()> {
+    unread(put_endpoint(scope, url, types, secret, created))
+}
+
+pub fn get(scope: &str) -> Plan<Option<EndpointRow>> {
+    Plan::single(select_endpoint(scope), |result| {
+        result.rows.into_iter().next().map(read_row).transpose()
+    })
+}
+
+pub fn delete(scope: &str) -> Plan<()> {
+    unread(delete_endpoint(scope))
+}
+
+/// Rewinds every endpoint of `org` to `from`; decodes to how many endpoints that is.
+pub fn redeliver(org: &str, from: i64) -> Plan<i64> {
+    let mut b = PlanBuilder::new();
+    b.push(rewind(org, from));
+    let count = b.push(Statement::new(
+        "SELECT COUNT(*) AS n FROM webhooks WHERE scope IN ('*', ?1)",
+        vec![org.into()],
+    ));
+    b.finish(move |r| Ok(r.one_row::<CountRow>(count)?.n))
+}
+
+pub fn attempts(org: &str, limit: usize) -> Plan<Vec<AttemptRow>> {
+    Plan::single(select_attempts(org, limit), |result| {
+        result.rows.into_iter().map(read_row).collect()
+    })
+}
+
+pub fn scopes_of(org: &str) -> Plan<Vec<String>> {
+    Plan::single(select_scopes_of(org), |result| {
+        result
+            .rows
+            .into_iter()
+            .map(|row| read_row::<ScopeRow>(row).map(|r| r.scope))
+            .collect()
+    })
+}
+
+/// What a pump needs: the endpoint, its cursor in the org's log, and what follows it.
+pub struct PumpState {
+    pub endpoint: Option<EndpointRow>,
+    pub cursor: CursorRow,
+    pub pending: Vec<StoredEvent>,
+}
+
+pub fn pump_state(org: &str, scope: &str, limit: usize) -> Plan<PumpState> {
+    let mut b = PlanBuilder::new();
+    let endpoint = b.push(select_endpoint(scope));
+    let cursor = b.push(select_cursor(org, scope));
+    let pending = b.push(select_pending(org, scope, limit));
+    let org = org.to_owned();
+    b.finish(move |r| {
+        Ok(PumpState {
+            endpoint: r.first_row(endpoint)?,
+            cursor: r.first_row(cursor)?.unwrap_or_default(),
+            pending: events::decode_events(&org, r.take(pending).rows)?,
+        })
+    })
+}
+
+/// The pump's writes: its attempts and where the cursor now stands.
+pub fn pump_progress(statements: Vec<Statement>) -> Plan<()> {
+    unread(statements)
+}
+
+#[derive(Deserialize)]
+struct BehindRow {
+    org: String,
+    scope: String,
+}
+
+/// `select_behind` as (org, scope) pairs.
+pub fn behind(since: &str, now_ms: i64, limit: usize) -> Plan<Vec<(String, String)>> {
+    Plan::single(select_behind(since, now_ms, limit), |result| {
+        result
+            .rows
+            .into_iter()
+            .map(|row| read_row::<BehindRow>(row).map(|r| (r.org, r.scope)))
+            .collect()
+    })
 }

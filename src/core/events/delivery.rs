@@ -9,10 +9,10 @@
 //! delay the attempt is recorded as `failed` and the endpoint moves on; `redeliver` replays.
 
 use super::model::StoredEvent;
+use super::run_plan;
 use super::signature::{delivery_headers, SigningSecret};
 use super::webhook::{check_url, types_from_json, EndpointConfig};
 use crate::core::clock::format_timestamp;
-use super::run_plan;
 use crate::core::db::{Database, DbError, Statement};
 use crate::core::store::webhooks as store;
 use serde::{Deserialize, Serialize};

@@ -4,9 +4,9 @@
 //! or three statements, plus the sweep; a larger backlog goes on the next run.
 
 use super::delivery::DeliveryMessage;
+use super::run_plan;
 use crate::core::clock::format_timestamp;
 use crate::core::db::{Database, DbError};
-use super::run_plan;
 use crate::core::store::{events as log, webhooks as store};
 
 /// Three times WorkOS's 30 days: a consumer bug found after a month can still be replayed.

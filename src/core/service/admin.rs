@@ -118,7 +118,8 @@ async fn record_event<D: Database, K>(
         previous: None,
         source: Source::Admin,
     };
-    ctx.run(log::append_plan(org.as_str(), Some(&event))).await?;
+    ctx.run(log::append_plan(org.as_str(), Some(&event)))
+        .await?;
     ctx.wake_deliveries(org.as_str());
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! types; native tests call it with SQLite and an in-memory KV.
 
 mod admin;
+mod change_events;
 mod context;
 mod discovery;
 mod events_api;
@@ -250,6 +251,8 @@ fn route_name(route: &Route) -> &'static str {
 
 #[cfg(test)]
 mod admin_tests;
+#[cfg(test)]
+mod change_events_tests;
 #[cfg(test)]
 mod events_admin_tests;
 #[cfg(test)]

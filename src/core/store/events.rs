@@ -10,10 +10,11 @@
 //! Member events are computed set-wise (one statement per chunk of ids, whatever its size),
 //! before the membership statement they describe, against the membership as it stands.
 
-use super::members::MEMBERS_PER_STATEMENT;
+use super::members::{MemberChange, MEMBERS_PER_STATEMENT};
 use super::plan::{json_text, read_row, Applied, DecodeError, Plan, PlanBuilder};
 use crate::core::db::{Row, SqlValue, Statement};
 use crate::core::events::model::{EventType, NewEvent, Source, StoredEvent};
+use crate::core::resource::Member;
 use crate::core::schema::ResourceType;
 use serde::Deserialize;
 use serde_json::Value;
@@ -39,13 +40,8 @@ fn table(rt: ResourceType) -> &'static str {
 pub enum Guard<'a> {
     /// Unconditionally (operator actions, whose effect is already done).
     Always,
-    /// Only if the resource now has `version`: this batch's own insert or update applied.
-    Written {
-        rt: ResourceType,
-        id: &'a str,
-        version: i64,
-    },
-    /// The same, for a row of `table` (a write plan's `Applied` guard).
+    /// Only if row `id` of `table` now has `version`: this batch's own write applied (a
+    /// write plan's `Applied` guard).
     Applied {
         table: &'static str,
         id: &'a str,
@@ -58,12 +54,6 @@ impl Guard<'_> {
     fn sql(&self, first: usize) -> (String, Vec<SqlValue>) {
         match self {
             Guard::Always => ("1".into(), Vec::new()),
-            Guard::Written { rt, id, version } => Guard::Applied {
-                table: table(*rt),
-                id,
-                version: *version,
-            }
-            .sql(first),
             Guard::Applied { table, id, version } => (
                 format!(
                     "EXISTS (SELECT 1 FROM {table} WHERE org = ?1 AND id = ?{} AND version = ?{})",
@@ -336,6 +326,38 @@ pub fn all_members_removed(
     )
 }
 
+/// The member events of one membership change of a group write (`applied`), to run just
+/// before `members::change_statements` of the same change: each compares the list with the
+/// membership as it stands, so only real joins and departures are recorded.
+pub fn member_change(
+    applied: &Applied,
+    change: MemberChange<'_>,
+    occurred_at: &str,
+) -> Vec<Statement> {
+    let (org, group, version) = (applied.org.as_str(), applied.id.as_str(), applied.version);
+    let ids =
+        |members: &[Member]| -> Vec<String> { members.iter().map(|m| m.value.clone()).collect() };
+    match change {
+        MemberChange::Add(members) => {
+            let ids = ids(members);
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            members_added(org, group, version, &ids, occurred_at)
+        }
+        MemberChange::Remove(ids) => {
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            members_removed(org, group, version, &ids, occurred_at)
+        }
+        MemberChange::RemoveAll => vec![all_members_removed(org, group, version, &[], occurred_at)],
+        MemberChange::ReplaceAll(members) => {
+            let ids = ids(members);
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let mut statements = vec![all_members_removed(org, group, version, &ids, occurred_at)];
+            statements.extend(members_added(org, group, version, &ids, occurred_at));
+            statements
+        }
+    }
+}
+
 /// One page of an org's log after `after`, in `seq` order, at most `limit` rows, optionally
 /// of the given types only. Reads the primary key from `(org, after)` on: no scan before it.
 pub fn select_page(org: &str, after: i64, limit: usize, types: &[EventType]) -> Statement {
@@ -353,15 +375,6 @@ pub fn select_page(org: &str, after: i64, limit: usize, types: &[EventType]) -> 
              WHERE org = ?1 AND seq > ?2{filter} ORDER BY seq LIMIT ?3"
         ),
         params,
-    )
-}
-
-/// One event by its number (the delivery pump).
-pub fn select_one(org: &str, seq: i64) -> Statement {
-    Statement::new(
-        "SELECT seq, id, type, occurred_at, resource, data, previous, source FROM events \
-         WHERE org = ?1 AND seq = ?2",
-        vec![org.into(), seq.into()],
     )
 }
 

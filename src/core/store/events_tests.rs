@@ -84,8 +84,8 @@ fn numbering_is_per_org_and_starts_at_one() {
 fn a_guarded_event_needs_the_write_to_have_applied() {
     let db = SqliteDb::new();
     seed_user(&db, "acme", "u1", "alice", 7);
-    let written = |version| Guard::Written {
-        rt: ResourceType::User,
+    let written = |version| Guard::Applied {
+        table: "users",
         id: "u1",
         version,
     };
@@ -370,8 +370,8 @@ fn concurrent_writers_leave_a_gapless_sequence() {
                         append(
                             "acme",
                             &e,
-                            Guard::Written {
-                                rt: ResourceType::User,
+                            Guard::Applied {
+                                table: "users",
                                 id: "u",
                                 version: new,
                             },

@@ -202,7 +202,6 @@ pub fn prune_attempts(cutoff: &str, chunk: usize) -> Statement {
 /// A `webhooks` row.
 #[derive(Debug, Clone, Deserialize)]
 pub struct EndpointRow {
-    pub scope: String,
     pub url: String,
     pub types: Option<String>,
     pub secret: String,

@@ -134,7 +134,8 @@ fn failed_writes_record_nothing() {
     let id = app.create_user("ada");
     app.create_user("bob");
     let path = format!("/Users/{id}");
-    let cases: Vec<(&str, Box<dyn Fn() -> Reply>)> = vec![
+    type Call<'a> = Box<dyn Fn() -> Reply + 'a>;
+    let cases: Vec<(&str, Call)> = vec![
         (
             "taken userName",
             Box::new(|| app.post("/Users", &json!({"userName": "ADA"}))),

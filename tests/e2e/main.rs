@@ -15,4 +15,5 @@ mod isolation;
 mod protocol;
 mod query;
 mod receiver;
+mod store_boundary;
 mod users;

@@ -10,7 +10,9 @@ use crate::core::patch::{apply_group_patch, member_ops_of, parse_patch_request, 
 use crate::core::resource::{check_immutable, parse_group_body, Member};
 use crate::core::schema::ResourceType;
 use crate::core::store::groups::{self, VersionCheck};
-use crate::core::store::members::{self, MemberChange};
+use crate::core::store::members::{self, MemberChange, MemberCheck};
+use crate::core::store::precondition::IfMatch;
+use crate::core::store::resource::Stored;
 use crate::core::store::{new_id, WriteStamp};
 use serde_json::Value;
 
@@ -137,13 +139,10 @@ async fn update<D: Database, K>(
         let read = groups::read(org, id, false);
         match check {
             Some(check) => read.join(check),
-            None => read.map(|group| (group, members::MemberCheck::Valid)),
+            None => read.map(|group| (group, MemberCheck::Valid)),
         }
     };
-    let plan = |old: &crate::core::store::resource::Stored,
-                doc: Value,
-                stamp: &WriteStamp,
-                if_match: &crate::core::store::precondition::IfMatch| {
+    let plan = |old: &Stored, doc: Value, stamp: &WriteStamp, if_match: &IfMatch| {
         let check = if doc != old.doc || if_match.is_conditional() {
             VersionCheck::Exact
         } else {

@@ -2,12 +2,13 @@
 //! one batch, decoded into stored resources with the cursors of the page. The statements come
 //! from `list::query` (filter, sort and paging SQL).
 
+use super::list_query::build_list_query;
 use super::members::{group_members_column, USER_GROUPS_COLUMN};
 use super::plan::{read_row, Plan, PlanBuilder};
 use super::resource::{ResourceRow, Stored};
 use crate::core::db::Row;
 use crate::core::error::ScimResult;
-use crate::core::list::{build_list_query, ListParams};
+use crate::core::list::ListParams;
 use crate::core::schema::ResourceType;
 use serde::Deserialize;
 

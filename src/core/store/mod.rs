@@ -9,6 +9,7 @@ pub mod counts;
 pub mod events;
 pub mod groups;
 pub mod list;
+pub mod list_query;
 pub mod members;
 pub mod plan;
 pub mod precondition;
@@ -89,3 +90,6 @@ mod tests {
         assert_ne!(id, new_id().unwrap());
     }
 }
+
+#[cfg(test)]
+mod list_query_tests;

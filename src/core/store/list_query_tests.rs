@@ -4,9 +4,10 @@
 use rusqlite::Connection;
 use serde_json::json;
 
+use super::list_query::build_list_query;
 use crate::core::error::ScimType;
 use crate::core::filter::test_db::{insert_group, insert_user, open, query_plan, rows};
-use crate::core::list::{build_list_query, ListParams, CURSOR_TIMEOUT_SECS};
+use crate::core::list::{ListParams, CURSOR_TIMEOUT_SECS};
 use crate::core::schema::ResourceType;
 
 const N: usize = 1_050;

@@ -5,6 +5,7 @@
 
 use serde_json::Value;
 
+use super::counts;
 use crate::core::db::{Row, SqlValue, Statement, MAX_BOUND_PARAMETERS};
 use crate::core::error::{ScimError, ScimResult};
 use crate::core::filter::sql::{filter_to_sql, row_operand};
@@ -13,7 +14,6 @@ use crate::core::list::cursor::{self, CursorState, Direction};
 use crate::core::list::params::{ListParams, SortOrder};
 use crate::core::schema::attribute::Returned;
 use crate::core::schema::{resolve, ResourceType};
-use crate::core::store::counts;
 
 /// The statements to run for one list request, and what is needed to read their results.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,9 +3,10 @@ SHELL := /bin/bash
 PORT ?= 8787
 PERSIST ?= .wrangler/state
 ORG ?= acme
-WRANGLER := node_modules/.bin/wrangler
+# wrangler under the Node scripts/tool-env.sh selects (system node >= 22.12, else .tools/node22).
+WRANGLER := bash scripts/wrangler.sh
 
-.PHONY: setup build schema-local demo-token dev test test-native test-e2e token clippy fmt bench fuzz soak lint
+.PHONY: setup build schema-local demo-token dev test test-native test-e2e token smoke deploy clippy fmt bench fuzz soak lint
 
 setup:
 	@bash scripts/install-tools.sh
@@ -13,9 +14,10 @@ setup:
 build: setup
 	@bash scripts/build.sh
 
+## Apply pending migrations (migrations/) to the local D1. CI=1: wrangler asks nothing.
 schema-local: setup
-	@$(WRANGLER) d1 execute DB --local --persist-to "$(PERSIST)" --file schema.sql >/dev/null
-	@echo "==> schema.sql applied to the local D1 in $(PERSIST)"
+	@CI=1 $(WRANGLER) d1 migrations apply DB --local --persist-to "$(PERSIST)" >/dev/null
+	@echo "==> migrations applied to the local D1 in $(PERSIST)"
 
 demo-token: setup
 	@bash scripts/token.sh --ensure acme --persist "$(PERSIST)"
@@ -39,7 +41,18 @@ test-e2e: build
 
 ## New token for ORG in the local KV (REMOTE=1: the deployed namespace). The token is the last line.
 token: setup
-	@bash scripts/token.sh --new "$(ORG)" --persist "$(PERSIST)" $(if $(REMOTE),--remote,)
+	@bash scripts/token.sh --new "$(ORG)" --persist "$(PERSIST)" $(if $(filter 1 yes true,$(REMOTE)),--remote,)
+
+## Entra-like provisioning cycle against a tenant URL: make smoke URL=https://…/scim/v2/acme TOKEN=scim_…
+## (creates, updates, disables and deletes a test user and group; exit status 1 on the first wrong answer).
+smoke:
+	@test -n "$(URL)" -a -n "$(TOKEN)" || { echo "usage: make smoke URL=<tenant URL> TOKEN=<token>" >&2; exit 2; }
+	@SCIM_SMOKE_TOKEN="$(TOKEN)" cargo run --quiet --example scim_smoke -- "$(URL)"
+
+## Deploy to Cloudflare (docs/deploy.md): creates what is missing, migrates, deploys. Idempotent.
+## DRY_RUN=1 prints the wrangler commands instead of running them.
+deploy: setup
+	@DRY_RUN=$(DRY_RUN) bash scripts/deploy.sh
 
 clippy: setup
 	cargo clippy --all-targets -- -D warnings
@@ -48,7 +61,7 @@ clippy: setup
 fmt:
 	cargo fmt --all
 
-## Benchmarks: scim-edge vs the floor worker vs scim2-server, side by side (docs/benchmarks.md).
+## Benchmarks: scim-edge vs the floor worker, scim2-server and Ory Polis, side by side (docs/benchmarks.md).
 ## Writes bench/results/<timestamp>.{json,md,png}. QUICK=1 for a short run (about 3 minutes).
 bench: setup
 	@QUICK=$(QUICK) bash bench/run.sh

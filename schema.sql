@@ -1,4 +1,7 @@
--- scim-edge D1 schema. Safe to apply repeatedly (everything is IF NOT EXISTS).
+-- scim-edge D1 schema: the consolidated current schema, for reading and for native tests.
+-- Databases are created and upgraded by the numbered files in migrations/ (applied with
+-- `wrangler d1 migrations apply DB`); every schema change is a new migration plus its edit
+-- here, and tests/migrations.rs checks that applying all migrations gives exactly this schema.
 --
 -- Every table is keyed by `org` first: `org` leads every primary key and every index, so each
 -- lookup is confined to one organisation by the index itself. No statement the service runs

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: builds the release worker, the floor worker and the load generator, runs the
 # criterion micro-benchmarks, then starts scim-edge and the floor under `wrangler dev` (fresh
-# local state each) and scim2-server from a virtualenv, all on loopback ports, runs the
+# local state each), scim2-server from a virtualenv and Ory Polis (bench/polis: its library on
+# SQLite behind a small Node HTTP wrapper, on the system Node 20), all on loopback ports, runs the
 # workloads against them interleaved, stops everything, and writes
 # bench/results/<timestamp>.{json,md,png}. QUICK=1 makes every phase short.
 set -euo pipefail
@@ -49,12 +50,35 @@ if ! "$venv/bin/python" -c 'import scim2_server, matplotlib' 2>/dev/null; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/requirements.txt
 fi
 
+phase "Ory Polis (bench/polis, npm ci on the system Node 20 when missing)"
+polis_status="running"
+if polis_node=$(bash bench/polis/install.sh 2>"$state/polis-install.log" | tail -1); then
+  polis_node=${polis_node%% *}
+else
+  polis_status="not installed: $(tail -3 "$state/polis-install.log" | tr '\n' ' ')"
+  say "polis: $polis_status; continuing without it"
+fi
+
 phase "criterion micro-benchmarks (benches/core.rs)"
 if [ "$quick" = 1 ]; then crit=(--warm-up-time 0.5 --measurement-time 1 --sample-size 20)
 else crit=(--warm-up-time 1 --measurement-time 3); fi
 rm -rf "$CARGO_TARGET_DIR/criterion"
 cargo bench --quiet --bench core -- "${crit[@]}" >"$state/criterion.log" 2>&1 || {
   cat "$state/criterion.log" >&2; exit 1; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+if [ "$polis_status" = running ]; then
+  polis_port=$(free_port)
+  phase "starting polis :$polis_port (it fills its second directory while the state is seeded)"
+  # No analytics (noAnalytics in server.mjs, DO_NOT_TRACK) and no metrics exporter: nothing
+  # leaves loopback.
+  (cd bench/polis && exec setsid env -u OTEL_EXPORTER_OTLP_ENDPOINT -u OTEL_EXPORTER_OTLP_METRICS_ENDPOINT \
+    DO_NOT_TRACK=1 "$polis_node" server.mjs --port "$polis_port" --db "$state/polis.sqlite" \
+    --out "$state/polis.json" --fill 1000 --fill-org bench-2) >"$state/polis.log" 2>&1 &
+  pids+=($!)
+  polis_pid=$!
+fi
 
 phase "fresh local state: schema, tokens, scale orgs seeded through SQL"
 edge_state="$state/edge"; floor_state="$state/floor"; mkdir -p "$edge_state" "$floor_state"
@@ -67,13 +91,12 @@ wrangler kv bulk put "$state/kv.json" --binding TOKENS --local --persist-to "$ed
 wrangler d1 execute DB --local --persist-to "$edge_state" --file "$state/seed-1k.sql" >/dev/null
 wrangler d1 execute DB --local --persist-to "$edge_state" --file "$state/seed-100k.sql" >/dev/null
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # Five distinct free ports: each wrangler dev also opens an inspector port (default 9229,
 # which another wrangler on the machine may hold).
 ports=()
 while [ "${#ports[@]}" -lt 5 ]; do
   p=$(free_port)
-  [[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p")
+  [[ " ${ports[*]} " == *" $p "* || "$p" == "${polis_port:-}" ]] || ports+=("$p")
 done
 edge_port=${ports[0]}; floor_port=${ports[1]}; peer_port=${ports[2]}
 peer_token="bench-peer-$(date +%s%N)"
@@ -108,10 +131,24 @@ if ! wait_for scim2-server "http://127.0.0.1:$peer_port/v2/ServiceProviderConfig
   say "scim2-server: $peer_status; continuing without the peer"
 fi
 
+if [ "$polis_status" = running ]; then
+  # It fills its second directory (1,000 users) before it listens: allow for that.
+  for _ in $(seq 1 360); do [ -s "$state/polis.json" ] && break; sleep 0.5; done
+  if [ ! -s "$state/polis.json" ]; then
+    polis_status="did not start: $(tail -5 "$state/polis.log" | tr '\n' ' ')"
+    say "polis: $polis_status; continuing without it"
+  fi
+fi
+
 phase "workloads"
-"$venv/bin/python" - "$state" "$edge_port" "$floor_port" "$peer_port" "$peer_token" "$quick" "$peer_status" <<'PY'
+"$venv/bin/python" - "$state" "$edge_port" "$floor_port" "$peer_port" "$peer_token" "$quick" "$peer_status" "$polis_status" <<'PY'
 import json, sys
-state, edge, floor, peer, token, quick, peer_status = sys.argv[1:]
+state, edge, floor, peer, token, quick, peer_status, polis_status = sys.argv[1:]
+polis = None
+if polis_status == "running":
+    sync_dir, hot_dir = json.load(open(f"{state}/polis.json"))["directories"]
+    polis = {"base": sync_dir["base"], "token": sync_dir["secret"],
+             "hot": {"base": hot_dir["base"], "token": hot_dir["secret"], "users": hot_dir["users"]}}
 tokens = json.load(open(f"{state}/tokens.json"))
 cfg = {
     "quick": quick == "1",
@@ -121,10 +158,16 @@ cfg = {
                        {"org": "bench-3", "users": 100000, "workload": "scale_100k"}]},
     "floor": f"http://127.0.0.1:{floor}/",
     "peer": {"base": f"http://127.0.0.1:{peer}/v2", "token": token} if peer_status == "running" else None,
+    "polis": polis,
 }
 json.dump(cfg, open(f"{state}/config.json", "w"))
 PY
 "$loadgen" run "$state/config.json"
+
+if [ "$polis_status" = running ] && ! kill -0 "$polis_pid" 2>/dev/null; then
+  polis_status="exited during the run: $(grep -m1 -E 'Error|error' "$state/polis.log" | cut -c1-200)"
+  say "polis: $polis_status"
+fi
 
 phase "stopping the servers"
 cleanup_servers() {
@@ -135,9 +178,12 @@ cleanup_servers() {
 cleanup_servers
 
 phase "report"
+if [ "$polis_status" = running ]; then
+  polis_status="ran to the end: @boxyhq/saml-jackson $(cd bench/polis && "$polis_node" -p "require('@boxyhq/saml-jackson/package.json').version") on SQLite, Node $("$polis_node" --version); $(grep -o 'filled .*' "$state/polis.log" | head -1); $(grep -c 'query failed' "$state/polis.log" || true) failed SQL statements in its log"
+fi
 wrangler_version=$("$root/node_modules/.bin/wrangler" --version 2>/dev/null | tail -1)
 "$venv/bin/python" bench/report.py --raw "$state/raw.json" --criterion "$CARGO_TARGET_DIR/criterion" \
   --wasm build/index_bg.wasm --floor-wasm bench/floor/build/index_bg.wasm --out "$results/$stamp" \
-  --quick "$quick" --peer-status "$peer_status" --wrangler "$wrangler_version" \
+  --quick "$quick" --peer-status "$peer_status" --polis-status "$polis_status" --wrangler "$wrangler_version" \
   --load "$(cut -d' ' -f1-3 /proc/loadavg)" --elapsed "$(( $(date +%s) - t0 ))"
 phase "done: $results/$stamp.md"

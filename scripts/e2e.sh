@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end suite: starts the built worker under `wrangler dev` on a free loopback port with
-# a fresh local state (a temp dir), applies schema.sql, seeds orgs e2e-1..e2e-N with tokens,
-# runs `cargo test --features e2e --test e2e` against it, and stops it again.
+# a fresh local state (a temp dir), applies the migrations, seeds orgs e2e-1..e2e-N with tokens,
+# runs `cargo test --features e2e --test e2e` against it, then the provisioning self-test
+# (`make smoke`, examples/scim_smoke/) against the same worker, and stops it again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tool-env.sh
@@ -16,6 +17,18 @@ start_local_worker e2e- "${E2E_ORGS:-400}" --env-file "$state/.dev.vars" --log-l
 status=0
 SCIM_E2E_BASE_URL="$base" SCIM_E2E_TOKENS="$state/tokens.json" SCIM_E2E_PERSIST="$state" \
   cargo test --features e2e --test e2e -- --test-threads "${E2E_THREADS:-8}" "$@" || status=$?
+if [ "$status" = 0 ]; then
+  # The self-test operators run after a deploy, on an org of its own: once plain, once with
+  # Entra's PATCH flag in the tenant URL.
+  smoke_org="e2e-smoke"
+  smoke_token=$(target/release/scim-token seed "$state/smoke-kv.json" 1 "$smoke_org" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["e2e-smoke1"])')
+  wrangler kv bulk put "$state/smoke-kv.json" --binding TOKENS --local --persist-to "$state" >/dev/null
+  for url in "$base/scim/v2/${smoke_org}1" "$base/scim/v2/${smoke_org}1?aadOptscim062020"; do
+    echo "==> make smoke URL=$url"
+    SCIM_SMOKE_TOKEN="$smoke_token" cargo run --quiet --example scim_smoke -- "$url" || { status=$?; break; }
+  done
+fi
 if [ "$status" != 0 ]; then
   echo "==> wrangler dev log (last 60 lines):" >&2
   tail -n 60 "$state/wrangler.log" >&2

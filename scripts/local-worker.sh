@@ -1,5 +1,5 @@
 # Sourced by e2e.sh and soak.sh: runs the already built worker under `wrangler dev` on a free
-# loopback port with a fresh local state (a temp dir), schema.sql applied and orgs
+# loopback port with a fresh local state (a temp dir), every migration applied and orgs
 # PREFIX1..PREFIXN seeded with tokens. Sets `state`, `base` and `wrangler_pid`; stops wrangler
 # and removes the state on exit.
 # shellcheck shell=bash
@@ -19,7 +19,9 @@ trap cleanup_local_worker EXIT
 start_local_worker() {
   local prefix="$1" count="$2"
   shift 2
-  wrangler d1 execute DB --local --persist-to "$state" --file schema.sql >/dev/null
+  # The same migrations a deployment gets (CI=1: wrangler confirms nothing, CI has no stdin).
+  CI=1 wrangler d1 migrations apply DB --local --persist-to "$state" >"$state/migrations.log" 2>&1 ||
+    { echo "applying migrations failed:" >&2; cat "$state/migrations.log" >&2; exit 1; }
   cargo build --quiet --release --bin scim-token
   target/release/scim-token seed "$state/kv.json" "$count" "$prefix" > "$state/tokens.json"
   wrangler kv bulk put "$state/kv.json" --binding TOKENS --local --persist-to "$state" >/dev/null

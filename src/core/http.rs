@@ -11,6 +11,9 @@ pub const SCIM_CONTENT_TYPE: &str = "application/scim+json";
 /// PATCH adding 10,000 members with `display` and `$ref` values.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
+/// The request method. `Other` stands for every method this service does not answer
+/// (PROPFIND, TRACE, CONNECT, a lower-case `patch`, ...): the glue reads the raw method the
+/// client sent, never a runtime's guess, so none of them is ever served as GET.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Get,
@@ -24,8 +27,10 @@ pub enum Method {
 }
 
 impl Method {
+    /// RFC 9110 §9.1: "The method token is case-sensitive"; the standard methods are
+    /// upper-case, so `get` or `Patch` is some other method, not GET or PATCH.
     pub fn parse(raw: &str) -> Method {
-        match raw.to_ascii_uppercase().as_str() {
+        match raw {
             "GET" => Method::Get,
             "POST" => Method::Post,
             "PUT" => Method::Put,
@@ -49,6 +54,15 @@ impl Method {
             Method::Other => "OTHER",
         }
     }
+}
+
+/// The value of an `Allow` header listing `methods` (RFC 9110 §10.2.1).
+pub fn allow_header(methods: &[Method]) -> String {
+    methods
+        .iter()
+        .map(|m| m.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[derive(Debug, Clone)]
@@ -219,6 +233,36 @@ mod tests {
                 .unwrap_or_default(),
             body: body.as_bytes().to_vec(),
         }
+    }
+
+    #[test]
+    fn methods_are_case_sensitive_and_unknown_ones_are_other() {
+        for (raw, method) in [
+            ("GET", Method::Get),
+            ("HEAD", Method::Head),
+            ("POST", Method::Post),
+            ("PUT", Method::Put),
+            ("PATCH", Method::Patch),
+            ("DELETE", Method::Delete),
+            ("OPTIONS", Method::Options),
+        ] {
+            assert_eq!(Method::parse(raw), method, "{raw}");
+            assert_eq!(method.as_str(), raw);
+        }
+        for raw in [
+            "PROPFIND", "TRACE", "CONNECT", "REPORT", "MKCOL", "QUERY", "get", "patch", "Delete",
+            "GET ", "", "G\u{0}ET",
+        ] {
+            assert_eq!(Method::parse(raw), Method::Other, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn allow_header_lists_methods_in_order() {
+        assert_eq!(
+            allow_header(&[Method::Get, Method::Head, Method::Options]),
+            "GET, HEAD, OPTIONS"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod clock;
+pub mod datetime;
 pub(crate) mod db;
 pub mod error;
 pub mod events;
@@ -15,6 +16,8 @@ pub mod org;
 pub mod patch;
 pub(crate) mod projection;
 pub mod rate_limit;
+pub mod refused_callers;
+pub mod request_id;
 pub mod resource;
 pub mod router;
 pub mod schema;

@@ -1,7 +1,7 @@
 //! Maps a request path to a route. Everything under `/scim/v2/{org}` is a SCIM route of that
 //! org; `/health` and `/admin/...` stand outside it.
 
-use crate::core::http::percent_decode;
+use crate::core::http::{percent_decode, Method};
 use crate::core::org::OrgName;
 use crate::core::schema::ResourceType;
 
@@ -16,6 +16,11 @@ pub enum Route {
     /// `/scim/v2/{org}/...` whose org segment is not a valid org name: a 404 before any
     /// storage access.
     InvalidOrg,
+    /// `/scim/v2/Users` and the like: the org segment is missing and an endpoint name stands
+    /// in its place (a tenant URL entered without `{org}`). A 404 that says so.
+    MissingOrg {
+        endpoint: String,
+    },
     /// `/admin/orgs/{org}` and below (operator API).
     Admin {
         org: Option<OrgName>,
@@ -44,6 +49,29 @@ pub enum ScimEndpoint {
     Unknown,
 }
 
+impl ScimEndpoint {
+    /// The methods this endpoint answers, for the method gate and the `Allow` header of a
+    /// 405 or OPTIONS answer (RFC 9110 §15.5.6, §9.3.7). `None`: every method gets the
+    /// endpoint's one answer (404 for unknown paths, 501 for unsupported features).
+    ///
+    /// HEAD is offered wherever GET is (RFC 9110 §9.3.2: the same answer without content);
+    /// OPTIONS everywhere.
+    pub fn allowed_methods(&self) -> Option<&'static [Method]> {
+        use Method::{Delete, Get, Head, Options, Patch, Post, Put};
+        match self {
+            ScimEndpoint::ServiceProviderConfig
+            | ScimEndpoint::ResourceTypes
+            | ScimEndpoint::ResourceTypeByName(_)
+            | ScimEndpoint::Schemas
+            | ScimEndpoint::SchemaById(_) => Some(&[Get, Head, Options]),
+            ScimEndpoint::Collection(_) => Some(&[Get, Head, Post, Options]),
+            ScimEndpoint::CollectionSearch(_) | ScimEndpoint::RootSearch => Some(&[Post, Options]),
+            ScimEndpoint::Resource(..) => Some(&[Get, Head, Put, Patch, Delete, Options]),
+            ScimEndpoint::NotImplemented(_) | ScimEndpoint::Unknown => None,
+        }
+    }
+}
+
 /// Routes a raw path. Segment names (`Users`, `ServiceProviderConfig`, ...) match
 /// case-insensitively and a trailing `/` is tolerated; ids and URNs are percent-decoded.
 pub fn route(raw_path: &str) -> Route {
@@ -58,6 +86,11 @@ pub fn route(raw_path: &str) -> Route {
         [scim, v2, org, rest @ ..]
             if scim.eq_ignore_ascii_case("scim") && v2.eq_ignore_ascii_case("v2") =>
         {
+            if crate::core::org::is_reserved(org) {
+                return Route::MissingOrg {
+                    endpoint: (*org).to_owned(),
+                };
+            }
             match OrgName::parse(org) {
                 Some(org) => Route::Scim {
                     org,
@@ -195,6 +228,34 @@ mod tests {
             }
         );
         assert_eq!(route("/admin/webhook/x"), Route::NotFound);
+    }
+
+    #[test]
+    fn an_endpoint_name_in_the_org_place_is_a_missing_org() {
+        for path in [
+            "/scim/v2/Users",
+            "/scim/v2/users/",
+            "/scim/v2/Users/abc",
+            "/scim/v2/Groups?filter=x",
+            "/scim/v2/ServiceProviderConfig",
+            "/scim/v2/Schemas/urn:x",
+        ] {
+            assert!(
+                matches!(
+                    route(path.split('?').next().unwrap()),
+                    Route::MissingOrg { .. }
+                ),
+                "{path}"
+            );
+        }
+        assert_eq!(
+            route("/scim/v2/users"),
+            Route::MissingOrg {
+                endpoint: "users".into()
+            }
+        );
+        // An org whose name merely starts like an endpoint is an org.
+        assert!(matches!(route("/scim/v2/Users2/Users"), Route::Scim { .. }));
     }
 
     #[test]

@@ -164,10 +164,13 @@ pub fn run_plan<T: 'static>(db: &SqliteDb, plan: crate::core::store::plan::Plan<
 #[derive(Default)]
 pub struct MemoryKv {
     pub map: RefCell<HashMap<String, String>>,
+    /// How many `get`s reached the store (to see which requests cost a KV read).
+    pub reads: std::cell::Cell<usize>,
 }
 
 impl KeyValue for MemoryKv {
     async fn get(&self, key: &str) -> Result<Option<String>, KvError> {
+        self.reads.set(self.reads.get() + 1);
         Ok(self.map.borrow().get(key).cloned())
     }
     async fn put(&self, key: &str, value: &str) -> Result<(), KvError> {

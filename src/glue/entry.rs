@@ -5,18 +5,32 @@
 use super::{d1::D1, kv::Kv, rate_limit::WorkersRateLimiter};
 use crate::core::error::ScimError;
 use crate::core::http::{HttpRequest, HttpResponse, Method, MAX_BODY_BYTES};
-use crate::core::rate_limit::RateLimiter;
-use crate::core::service::{handle, Runtime};
+use crate::core::rate_limit::{RateLimiter, AUTH_FAILURE_PERIOD_SECS, RATE_LIMIT_PERIOD_SECS};
+use crate::core::refused_callers::RefusedCallers;
+use crate::core::request_id::RequestId;
+use crate::core::service::{handle, CallerLimit, Runtime};
 use serde_json::json;
 use worker::{console_log, event, Context, Date, Env, Headers, Request, Response};
 
 pub const DB_BINDING: &str = "DB";
 pub const KV_BINDING: &str = "TOKENS";
 pub const ADMIN_SECRET: &str = "ADMIN_SECRET";
-/// The `[[ratelimits]]` binding limiting requests per org.
+/// The `[[ratelimits]]` binding limiting authenticated requests per org.
 pub const RATE_LIMITER_BINDING: &str = "RATE_LIMITER";
-/// A variable that, set to `off`, turns the per-org limit off (load tests on one org).
+/// The `[[ratelimits]]` binding limiting failed authentications per caller address.
+pub const AUTH_FAILURE_LIMITER_BINDING: &str = "AUTH_FAILURE_LIMITER";
+/// A variable that, set to `off`, turns the per-org limit off (load tests on one org). The
+/// failed-authentication limit stays on: no legitimate load needs bad tokens.
 pub const RATE_LIMIT_VAR: &str = "RATE_LIMIT";
+/// A variable with the URL of the operator's documentation (`documentationUri`).
+pub const DOCUMENTATION_URI_VAR: &str = "DOCUMENTATION_URI";
+
+thread_local! {
+    /// Callers the failed-authentication limiter refused, remembered for this isolate's life
+    /// (bounded; see `RefusedCallers`). Leaked once per isolate so requests can borrow it
+    /// across awaits.
+    static REFUSED_CALLERS: &'static RefusedCallers = Box::leak(Box::new(RefusedCallers::new()));
+}
 
 #[event(start)]
 fn start() {
@@ -26,15 +40,21 @@ fn start() {
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let started = Date::now().as_millis();
-    let response = match serve(req, &env, &ctx, started).await {
+    // For answers given before the core runs (refusals, platform failures); the core derives
+    // the same id from the same `cf-ray` for everything else.
+    let request_id = RequestId::new(req.headers().get("cf-ray").ok().flatten().as_deref());
+    let response = match serve(req, &env, &ctx, started, &request_id).await {
         Ok(response) => response,
         Err(message) => {
-            console_log!("{}", json!({"level": "error", "message": message}));
-            HttpResponse::error(&ScimError::internal())
+            console_log!(
+                "{}",
+                json!({"level": "error", "request_id": request_id.as_str(), "message": message})
+            );
+            request_id.error_response(&ScimError::internal())
         }
     };
     to_worker_response(response)
-        .or_else(|_| to_worker_response(HttpResponse::error(&ScimError::internal())))
+        .or_else(|_| to_worker_response(request_id.error_response(&ScimError::internal())))
 }
 
 async fn serve(
@@ -42,6 +62,7 @@ async fn serve(
     env: &Env,
     ctx: &Context,
     started: u64,
+    request_id: &RequestId,
 ) -> Result<HttpResponse, String> {
     let url = req.url().map_err(|e| e.to_string())?;
     let origin = url.origin().ascii_serialization();
@@ -60,20 +81,24 @@ async fn serve(
         console_log!(
             "{}",
             json!({
-                "method": req.method().to_string(),
+                "request_id": request_id.as_str(),
+                "method": Method::parse(&req.inner().method()).as_str(),
                 "status": 413,
                 "duration_ms": Date::now().as_millis().saturating_sub(started),
                 "notes": ["Content-Length over MAX_BODY_BYTES"],
             })
         );
-        return Ok(HttpResponse::error(&ScimError::payload_too_large(
-            MAX_BODY_BYTES,
-        )));
+        return Ok(request_id.error_response(&ScimError::payload_too_large(MAX_BODY_BYTES)));
     }
-    let method = Method::parse(req.method().as_ref());
+    // The method exactly as the client sent it: `worker::Request::method()` maps every
+    // method it does not know (PROPFIND, QUERY, ...) to GET, which would serve them as reads.
+    let method = Method::parse(&req.inner().method());
     let body = match method {
-        Method::Get | Method::Head | Method::Delete | Method::Options => Vec::new(),
-        _ => req.bytes().await.map_err(|e| e.to_string())?,
+        Method::Post | Method::Put | Method::Patch => {
+            req.bytes().await.map_err(|e| e.to_string())?
+        }
+        // No other method this service answers takes content; it is never read.
+        _ => Vec::new(),
     };
     let request = HttpRequest {
         method,
@@ -91,12 +116,30 @@ async fn serve(
         .map(|s| s.to_string())
         .filter(|s| !s.is_empty());
     let (limiter, limiter_note) = rate_limiter(env);
+    let caller_limiter = env
+        .rate_limiter(AUTH_FAILURE_LIMITER_BINDING)
+        .ok()
+        .map(|binding| WorkersRateLimiter {
+            binding,
+            period_secs: AUTH_FAILURE_PERIOD_SECS,
+        });
+    let refused = REFUSED_CALLERS.with(|refused| *refused);
+    let documentation_uri = env
+        .var(DOCUMENTATION_URI_VAR)
+        .ok()
+        .map(|v| v.to_string())
+        .filter(|v| !v.trim().is_empty());
     let runtime = Runtime {
         db: &db,
         kv: &kv,
         now_ms: started,
         admin_secret: secret.as_deref(),
         rate_limiter: limiter.as_ref().map(|l| l as &dyn RateLimiter),
+        caller_limit: caller_limiter.as_ref().map(|limiter| CallerLimit {
+            limiter: limiter as &dyn RateLimiter,
+            refused,
+        }),
+        documentation_uri: documentation_uri.as_deref(),
         local_dev: super::events::local_dev(env),
     };
     let outcome = handle(&request, &runtime).await;
@@ -105,9 +148,14 @@ async fn serve(
     if let (Some(note), Some(_)) = (limiter_note, &log.org) {
         log.notes.push(note.to_owned());
     }
+    if caller_limiter.is_none() && log.org.is_some() {
+        log.notes
+            .push("failed-authentication limiter binding missing: no limit applied".to_owned());
+    }
     console_log!(
         "{}",
         json!({
+            "request_id": log.request_id,
             "org": log.org,
             "method": log.method,
             "route": log.route,
@@ -135,7 +183,13 @@ fn rate_limiter(env: &Env) -> (Option<WorkersRateLimiter>, Option<&'static str>)
         return (None, Some("rate limit off (RATE_LIMIT=off)"));
     }
     match env.rate_limiter(RATE_LIMITER_BINDING) {
-        Ok(binding) => (Some(WorkersRateLimiter(binding)), None),
+        Ok(binding) => (
+            Some(WorkersRateLimiter {
+                binding,
+                period_secs: RATE_LIMIT_PERIOD_SECS,
+            }),
+            None,
+        ),
         Err(_) => (None, Some("rate limiter binding missing: no limit applied")),
     }
 }

@@ -1,16 +1,20 @@
 //! `RateLimiter` over the Workers rate-limiting binding (`[[ratelimits]]` in wrangler.toml).
 //! The binding answers only allowed/refused; the retry hint is its configured window.
 
-use crate::core::rate_limit::{RateDecision, RateFuture, RateLimiter, RATE_LIMIT_PERIOD_SECS};
+use crate::core::rate_limit::{RateDecision, RateFuture, RateLimiter};
 use worker::RateLimiter as Binding;
 
-pub(crate) struct WorkersRateLimiter(pub Binding);
+/// A binding and its configured window (`simple.period`), the retry hint of a refusal.
+pub(crate) struct WorkersRateLimiter {
+    pub binding: Binding,
+    pub period_secs: u32,
+}
 
 impl RateLimiter for WorkersRateLimiter {
     fn check<'a>(&'a self, key: &'a str) -> RateFuture<'a> {
         Box::pin(async move {
             let outcome = self
-                .0
+                .binding
                 .limit(key.to_owned())
                 .await
                 .map_err(|e| e.to_string())?;
@@ -18,7 +22,7 @@ impl RateLimiter for WorkersRateLimiter {
                 RateDecision::Allow
             } else {
                 RateDecision::Limited {
-                    retry_after_secs: RATE_LIMIT_PERIOD_SECS,
+                    retry_after_secs: self.period_secs,
                 }
             })
         })

@@ -70,19 +70,24 @@ fn another_orgs_token_is_401() {
 #[test]
 fn unknown_org_answers_exactly_like_a_wrong_token() {
     let app = TestApp::new();
+    // One cf-ray for both, so their request ids (which end each detail) are equal too.
+    let ray = ("cf-ray", "8c1a2b3c4d5e6f70-AMS");
     let unknown = send(
         "GET",
         &format!("{}/scim/v2/no-such-org-xyz/Users", base_url()),
-        &[("authorization", &app.auth())],
+        &[("authorization", &app.auth()), ray],
         None,
     );
     let wrong = send(
         "GET",
         &app.url("/Users"),
-        &[(
-            "authorization",
-            "Bearer scim_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-        )],
+        &[
+            (
+                "authorization",
+                "Bearer scim_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            ),
+            ray,
+        ],
         None,
     );
     assert_unauthorized(&unknown);
@@ -140,4 +145,49 @@ fn health_needs_no_token() {
     let reply = send("GET", &format!("{}/health", base_url()), &[], None);
     assert_eq!(reply.status, 200);
     assert_eq!(reply.json()["status"], "ok");
+}
+
+/// A flood of bad tokens from one address meets the failed-authentication budget (30 per
+/// minute in wrangler.toml); the org's own IdP, from another address, is still served, and the
+/// flooding address is refused even with the right token until the window ends.
+#[test]
+fn bad_tokens_from_one_address_are_limited_without_starving_the_org() {
+    let app = TestApp::new();
+    let flooder = "203.0.113.66";
+    let bad = |ip: &str| {
+        send(
+            "GET",
+            &app.url("/Users"),
+            &[
+                ("authorization", "Bearer not-the-token"),
+                ("cf-connecting-ip", ip),
+            ],
+            None,
+        )
+    };
+    let mut statuses = Vec::new();
+    // Up to two windows' worth: the simulated counter may roll over mid-flood.
+    for _ in 0..70 {
+        let reply = bad(flooder);
+        statuses.push(reply.status);
+        if reply.status == 429 {
+            reply.scim_error(429);
+            assert_eq!(reply.header("retry-after"), Some("60"));
+            break;
+        }
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    assert!(statuses[..statuses.len() - 1].iter().all(|s| *s == 401));
+    assert!(statuses.len() > 25, "limited too early: {statuses:?}");
+    let with_token = |ip: &str| {
+        send(
+            "GET",
+            &app.url("/Users"),
+            &[("authorization", &app.auth()), ("cf-connecting-ip", ip)],
+            None,
+        )
+    };
+    assert_eq!(with_token(flooder).status, 429);
+    assert_eq!(with_token("198.51.100.9").status, 200);
+    assert_eq!(app.get("/Users").status, 200);
 }

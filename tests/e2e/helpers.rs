@@ -81,8 +81,25 @@ impl Reply {
             "content-type: {:?}",
             self.header("content-type")
         );
+        // Traceability: the detail an IdP logs ends with the id of the worker's log line.
+        let id = self.header("x-request-id").expect("x-request-id header");
+        assert!(
+            body["detail"]
+                .as_str()
+                .is_some_and(|d| d.ends_with(&format!(" Request id: {id}"))),
+            "detail does not end with the request id {id}: {body}"
+        );
         body
     }
+}
+
+/// This test thread's client address (in the 2001:db8::/32 documentation prefix).
+pub fn caller_address() -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(1);
+    thread_local! {
+        static ADDRESS: String = format!("2001:db8::{:x}", NEXT.fetch_add(1, Ordering::SeqCst));
+    }
+    ADDRESS.with(Clone::clone)
 }
 
 /// Sends a request. `headers` are added as given; no implicit auth.
@@ -91,6 +108,15 @@ pub fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str
         .timeout(std::time::Duration::from_secs(60))
         .build();
     let mut request = agent.request(method, url);
+    if !headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("cf-connecting-ip"))
+    {
+        // Each test thread is its own caller, as each test is its own org: the
+        // failed-authentication budget is per caller address, and `wrangler dev` keeps a
+        // CF-Connecting-IP the client sends.
+        request = request.set("cf-connecting-ip", &caller_address());
+    }
     for (name, value) in headers {
         request = request.set(name, value);
     }

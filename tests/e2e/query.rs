@@ -228,7 +228,9 @@ fn malformed_filter_is_400_invalid_filter_with_a_position() {
             .get(&format!("/Users?filter={}", enc(filter)))
             .scim_error(400);
         assert_eq!(body["scimType"], "invalidFilter", "{filter}: {body}");
+        // Without the request id, whose digits would pass the check below on their own.
         let detail = body["detail"].as_str().unwrap();
+        let detail = detail.split(" Request id: ").next().unwrap();
         if filter != "favouriteColour eq \"blue\"" {
             assert!(
                 detail.chars().any(|c| c.is_ascii_digit()),
@@ -484,4 +486,41 @@ fn schemas_and_resource_types_are_list_responses_with_single_lookups() {
     assert_eq!(user_type["endpoint"], "/Users");
     assert_eq!(user_type["schemaExtensions"][0]["schema"], ENTERPRISE);
     app.get("/ResourceTypes/Widget").scim_error(404);
+}
+
+/// RFC 7644 §3.4.2.2: a comparison value is a JSON literal. Bare words, single-quoted
+/// strings, unquoted dates and capitalised keywords are invalidFilter, on GET and .search
+/// alike, and in PATCH value-filter paths (invalidPath).
+#[test]
+fn comparison_values_that_are_not_json_literals_are_invalid_filter() {
+    let app = TestApp::new();
+    let id = app.create_user_id("bob");
+    for filter in [
+        "userName eq bob",
+        "userName eq 'bob'",
+        "active eq True",
+        "meta.lastModified gt 2011-05-13T04:42:34Z",
+    ] {
+        let body = app
+            .get(&format!("/Users?filter={}", enc(filter)))
+            .scim_error(400);
+        assert_eq!(body["scimType"], "invalidFilter", "{filter}: {body}");
+        let body = app
+            .post("/Users/.search", &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": filter}))
+            .scim_error(400);
+        assert_eq!(body["scimType"], "invalidFilter", "{filter}: {body}");
+    }
+    let body = app
+        .patch(
+            &format!("/Users/{id}"),
+            &patch_body(json!([{"op": "replace", "path": "emails[type eq work].value", "value": "x@example.com"}])),
+        )
+        .scim_error(400);
+    assert_eq!(body["scimType"], "invalidPath", "{body}");
+    // The quoted forms work.
+    let found = app.get_ok(&format!(
+        "/Users?filter={}",
+        enc("userName eq \"bob\" and active eq true")
+    ));
+    assert_eq!(found["totalResults"], 1);
 }

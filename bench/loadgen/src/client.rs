@@ -11,7 +11,10 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 pub enum Kind {
     Edge,
     Floor,
+    /// python-scim's scim2-server: in memory.
     Peer,
+    /// Ory Polis (@boxyhq/saml-jackson directory sync) on SQLite, via bench/polis/server.mjs.
+    Polis,
 }
 
 impl Kind {
@@ -20,6 +23,7 @@ impl Kind {
             Kind::Edge => "scim-edge",
             Kind::Floor => "floor",
             Kind::Peer => "scim2-server",
+            Kind::Polis => "polis",
         }
     }
 }

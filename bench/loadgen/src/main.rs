@@ -7,7 +7,13 @@
 //! `{"quick": bool, "out": "raw.json",
 //!   "edge": {"base": "http://127.0.0.1:P", "tokens": {"org": "token", ...},
 //!            "sync_org": "...", "scale": [{"org": "...", "users": 1000, "workload": "scale_1k"}, ...]},
-//!   "floor": "http://127.0.0.1:P2/", "peer": {"base": "http://127.0.0.1:P3/v2", "token": "..."} | null}`
+//!   "floor": "http://127.0.0.1:P2/", "peer": {"base": "http://127.0.0.1:P3/v2", "token": "..."} | null,
+//!   "polis": {"base": ".../api/scim/v2.0/DIR", "token": "...",
+//!             "hot": {"base": ".../api/scim/v2.0/DIR2", "token": "...", "users": 1000}} | null}`
+//!
+//! `peer` and `polis` run the Entra sync and the steady mix beside scim-edge; `polis.hot` is a
+//! second Polis directory, filled with `users` users named as `seed` names bench-2's, that
+//! answers the hot-path filter beside scim-edge's 1,000-user org.
 
 mod breakdown;
 mod client;
@@ -108,14 +114,16 @@ async fn run(cfg: Value) -> Result<(), String> {
         token: None,
     };
     let mut scim = vec![edge];
-    if let Some(peer) = cfg.get("peer").filter(|p| !p.is_null()) {
-        let base = text(peer, "/base")?;
-        check_loopback(&base)?;
-        scim.push(Target {
-            kind: Kind::Peer,
-            base,
-            token: peer.get("token").and_then(Value::as_str).map(str::to_owned),
-        });
+    for (name, kind) in [("peer", Kind::Peer), ("polis", Kind::Polis)] {
+        if let Some(peer) = cfg.get(name).filter(|p| !p.is_null()) {
+            let base = text(peer, "/base")?;
+            check_loopback(&base)?;
+            scim.push(Target {
+                kind,
+                base,
+                token: peer.get("token").and_then(Value::as_str).map(str::to_owned),
+            });
+        }
     }
     let mut notes = Vec::new();
 
@@ -125,7 +133,7 @@ async fn run(cfg: Value) -> Result<(), String> {
         sz.sync_groups,
         scim.len()
     ));
-    let population = sync::run(
+    let (population, membership) = sync::run(
         &ctx,
         &scim,
         &floor,
@@ -134,6 +142,12 @@ async fn run(cfg: Value) -> Result<(), String> {
         sz.sync_rounds,
     )
     .await;
+    for (kind, (added, found)) in &membership {
+        notes.push(format!(
+            "{}: the sync's membership PATCHes answered 2xx for {added} members; read back, its groups list {found}",
+            kind.name()
+        ));
+    }
     for (kind, users) in &population {
         notes.push(format!(
             "{}: {} users provisioned by the sync",
@@ -142,6 +156,25 @@ async fn run(cfg: Value) -> Result<(), String> {
         ));
     }
 
+    // Before the steady mix: its concurrent writes are what Polis's SQLite store may not survive.
+    if let Some(hot) = cfg.pointer("/polis/hot").filter(|p| !p.is_null()) {
+        let base = text(hot, "/base")?;
+        check_loopback(&base)?;
+        let target = Target {
+            kind: Kind::Polis,
+            base,
+            token: hot.get("token").and_then(Value::as_str).map(str::to_owned),
+        };
+        let users = hot
+            .get("users")
+            .and_then(Value::as_u64)
+            .ok_or("config: polis.hot.users")?;
+        say("polis: hot-path filter on its second directory");
+        scale::hot_filter_peer(&ctx, &target, "bench-2", users, sz.scale_reps, &[1, 8, 32]).await;
+        notes.push(format!(
+            "polis: hot-path filter on its second directory, {users} users (filled by bench/polis/server.mjs at start)"
+        ));
+    }
     if let Some((id, _)) = population.get(&Kind::Edge).and_then(|u| u.first()) {
         say("breakdown: health, auth (KV), get by id (KV + D1) vs floor");
         breakdown::run(&ctx, &scim[0], id, &floor, sz.scale_reps).await;
@@ -220,6 +253,7 @@ async fn run(cfg: Value) -> Result<(), String> {
         "scale_reps": sz.scale_reps,
         "page_size": scale::PAGE,
         "notes": notes,
+        "membership": membership.iter().map(|(k, (added, found))| (k.name().to_owned(), json!({"added": added, "found": found}))).collect::<serde_json::Map<_, _>>(),
     });
     let path = text(&cfg, "/out")?;
     std::fs::write(

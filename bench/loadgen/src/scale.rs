@@ -255,3 +255,35 @@ pub async fn run(
             .add_busy(key("scale", "get", Kind::Floor, 1), e);
     }
 }
+
+/// The hot-path filter (`userName eq`, a random existing user) on a peer's filled directory,
+/// recorded under `scale_1k` beside scim-edge's 1,000-user org.
+pub async fn hot_filter_peer(
+    ctx: &Ctx,
+    t: &Target,
+    org: &str,
+    users: u64,
+    reps: u64,
+    concurrencies: &[usize],
+) {
+    let budget = Duration::from_secs(if ctx.quick { 10 } else { 30 });
+    for &c in concurrencies {
+        let (_, e) = batch(ctx, c, reps * c as u64, budget, |wk, seq| async move {
+            let mut rng = Rng::new(((wk as u64) << 32) ^ seq ^ 0x9011);
+            let n = rng.range(1, users.max(1));
+            let filter = enc(&format!("userName eq \"{}\"", seed::user_name(org, n)));
+            ctx.timed(
+                t,
+                key("scale_1k", "filter_hot", t.kind, c),
+                Method::GET,
+                &format!("/Users?filter={filter}"),
+                None,
+            )
+            .await;
+        })
+        .await;
+        ctx.rec
+            .borrow_mut()
+            .add_busy(key("scale_1k", "filter_hot", t.kind, c), e);
+    }
+}

@@ -18,6 +18,8 @@ pub struct Key {
 struct Series {
     latencies_us: Vec<u64>,
     errors: u64,
+    /// Status of each failed reply → how many (0: no HTTP reply).
+    error_statuses: BTreeMap<u16, u64>,
     d1: Vec<u32>,
     /// Wall time of the batches this operation ran in (for a mix: the mix's time).
     busy: Duration,
@@ -50,6 +52,7 @@ impl Recorder {
         let s = self.series.entry(key).or_default();
         if failed {
             s.errors += 1;
+            *s.error_statuses.entry(reply.status).or_default() += 1;
             return;
         }
         s.latencies_us.push(reply.latency.as_micros() as u64);
@@ -100,6 +103,7 @@ impl Recorder {
                     "concurrency": k.concurrency,
                     "n": n,
                     "errors": s.errors,
+                    "error_statuses": s.error_statuses.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
                     "p50_ms": pct(&lat, 50.0),
                     "p95_ms": pct(&lat, 95.0),
                     "p99_ms": pct(&lat, 99.0),
@@ -145,6 +149,31 @@ fn d1_summary(d1: &[u32]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failures_are_counted_by_status() {
+        let mut rec = Recorder::default();
+        let key = Key {
+            workload: "steady",
+            op: "filter_hot",
+            target: Kind::Polis,
+            concurrency: 1,
+        };
+        for status in [404, 404, 500, 200] {
+            let reply = Reply {
+                status,
+                latency: Duration::from_millis(3),
+                d1: None,
+                body: Vec::new(),
+            };
+            rec.record(key.clone(), &reply);
+        }
+        let op = &rec.to_json()["operations"][0];
+        assert_eq!(op["target"], json!("polis"));
+        assert_eq!(op["n"], json!(1));
+        assert_eq!(op["errors"], json!(3));
+        assert_eq!(op["error_statuses"], json!({"404": 2, "500": 1}));
+    }
 
     #[test]
     fn nearest_rank_percentiles() {

@@ -16,6 +16,10 @@ const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 /// A provisioned user: (id, userName).
 pub type Population = BTreeMap<Kind, Vec<(String, String)>>;
 
+/// Per target: members whose Add PATCH answered 2xx, and members the groups list when read
+/// back afterwards (`GET /Groups/{id}`). A server that answers 2xx without adding shows here.
+pub type Membership = BTreeMap<Kind, (u64, u64)>;
+
 fn user_body(i: u64, user_name: &str) -> Value {
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User",
@@ -48,8 +52,9 @@ pub async fn run(
     users: u64,
     groups: u64,
     rounds: u64,
-) -> Population {
+) -> (Population, Membership) {
     let mut population: Population = BTreeMap::new();
+    let membership = std::cell::RefCell::new(Membership::new());
     let budget = Duration::from_secs(if ctx.quick { 30 } else { 120 });
     // Users, round by round, each round on every target in turn.
     for r in 0..rounds {
@@ -100,7 +105,7 @@ pub async fn run(
             let members = population.get(&t.kind).cloned().unwrap_or_default();
             let (n, elapsed) = batch(ctx, 1, hi - lo, budget, |_, seq| {
                 let g = lo + seq;
-                let members = &members;
+                let (members, membership) = (&members, &membership);
                 async move {
                     let name = format!("Entra Group {g:03}");
                     ctx.timed(t, key(W, "group_filter_miss", t.kind, 1), Method::GET,
@@ -111,13 +116,22 @@ pub async fn run(
                     let Some(gid) = reply.json().get("id").and_then(Value::as_str).map(str::to_owned) else {
                         return;
                     };
+                    let mut added = 0;
                     for (id, _) in members.iter().skip(g as usize).step_by(groups as usize) {
                         if ctx.out_of_time() {
                             break;
                         }
-                        ctx.timed(t, key(W, "patch_add_member", t.kind, 1), Method::PATCH,
+                        let reply = ctx.timed(t, key(W, "patch_add_member", t.kind, 1), Method::PATCH,
                             &format!("/Groups/{gid}"), Some(&add_member(id))).await;
+                        added += u64::from(reply.ok());
                     }
+                    // Read back, untimed: how many members the group holds now.
+                    let listed = t.send(&ctx.http, Method::GET, &format!("/Groups/{gid}"), None).await;
+                    let found = listed.json().get("members").and_then(Value::as_array).map_or(0, |m| m.len() as u64);
+                    let mut m = membership.borrow_mut();
+                    let entry = m.entry(t.kind).or_default();
+                    entry.0 += added;
+                    entry.1 += found;
                 }
             })
             .await;
@@ -131,7 +145,7 @@ pub async fn run(
         }
         floor_slice(ctx, floor, floor_ops).await;
     }
-    population
+    (population, membership.into_inner())
 }
 
 /// The floor's share of a round: as many GETs, one at a time.

@@ -18,8 +18,8 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
+use crate::core::datetime::parse_datetime_ms;
 use crate::core::filter::ast::{AttrPath, CompareOp, Filter, Literal};
-use crate::core::filter::datetime::parse_datetime_ms;
 
 /// Whether `object` (a whole resource document) matches `filter`. `is_case_exact` receives each
 /// compared path as written; inside a value path it receives `attr.sub`, e.g. `emails.type`.
@@ -171,7 +171,8 @@ fn compare(value: &Value, op: CompareOp, literal: &Literal, exact: bool) -> bool
     }
 }
 
-/// `"true"`/`"false"` in any case, as IdPs send booleans as strings (idp-traffic §5.2).
+/// `"true"`/`"false"` in any case, as IdPs send booleans as strings (Entra sends "False":
+/// AzureAD/SCIMReferenceCode#21).
 pub(crate) fn parse_bool(s: &str) -> Option<bool> {
     if s.eq_ignore_ascii_case("true") {
         Some(true)
@@ -183,6 +184,9 @@ pub(crate) fn parse_bool(s: &str) -> Option<bool> {
 }
 
 fn compare_strings(a: &str, b: &str, op: CompareOp, exact: bool) -> bool {
+    // dateTimes compare as instants, read before any case folding (`T` and `Z` are upper-case
+    // in the one dateTime grammar, `core::datetime`).
+    let instants = (parse_datetime_ms(a), parse_datetime_ms(b));
     let (a, b) = if exact {
         (a.to_owned(), b.to_owned())
     } else {
@@ -195,7 +199,7 @@ fn compare_strings(a: &str, b: &str, op: CompareOp, exact: bool) -> bool {
         CompareOp::Sw => a.starts_with(&b),
         CompareOp::Ew => a.ends_with(&b),
         CompareOp::Gt | CompareOp::Ge | CompareOp::Lt | CompareOp::Le => {
-            let ordering = match (parse_datetime_ms(&a), parse_datetime_ms(&b)) {
+            let ordering = match instants {
                 (Some(x), Some(y)) => x.cmp(&y),
                 _ => a.cmp(&b),
             };

@@ -135,9 +135,18 @@ impl<'a> Scanner<'a> {
         true
     }
 
-    /// A comparison value (RFC 7644 §3.4.2.2 `compValue`): a JSON string, number, `true`,
-    /// `false` or `null`. Leniency: an unquoted word that is none of those is taken as a
-    /// string, because Entra's own documentation shows `externalId eq jyoung`.
+    /// A comparison value. RFC 7644 §3.4.2.2:
+    ///
+    /// ```text
+    /// compValue = false / null / true / number / string
+    ///             ; rules from JSON (RFC 7159)
+    /// ```
+    ///
+    /// So a value is exactly a JSON literal: a double-quoted string, a number, or one of the
+    /// lower-case keywords (JSON keywords are case-sensitive: `True` is not `true`). A bare
+    /// word (`bob`, an unquoted date or GUID) or a single-quoted string (`'bob'`) is refused:
+    /// guessing what it meant would make `userName eq true` and `userName eq bob` follow
+    /// different rules, and real IdP traffic quotes its values.
     pub(crate) fn value(&mut self) -> ScimResult<Literal> {
         let start = self.pos;
         match self.peek() {
@@ -152,7 +161,7 @@ impl<'a> Scanner<'a> {
                     self.bump();
                 }
                 let word = &self.input[start..self.pos];
-                Ok(bare_literal(word))
+                bare_literal(word).ok_or_else(|| self.error_at(start, &not_a_value(word)))
             }
         }
     }
@@ -228,18 +237,41 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// The literal an unquoted word denotes: JSON keywords and numbers keep their JSON meaning
-/// (keywords case-sensitively, as JSON has them); anything else is a string.
-fn bare_literal(word: &str) -> Literal {
+/// The literal an unquoted word denotes: a JSON keyword (case-sensitively, as JSON has them)
+/// or a JSON number; anything else is no value at all.
+fn bare_literal(word: &str) -> Option<Literal> {
     match word {
-        "true" => Literal::Bool(true),
-        "false" => Literal::Bool(false),
-        "null" => Literal::Null,
-        _ => match parse_json_number(word) {
-            Some(n) => Literal::Number(n),
-            None => Literal::String(word.to_owned()),
-        },
+        "true" => Some(Literal::Bool(true)),
+        "false" => Some(Literal::Bool(false)),
+        "null" => Some(Literal::Null),
+        _ => parse_json_number(word).map(Literal::Number),
     }
+}
+
+/// Why `word` is not a comparison value, with the likely fix.
+fn not_a_value(word: &str) -> String {
+    let quoted: String = word
+        .chars()
+        .take(20)
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    let hint = if word.starts_with('\'') {
+        "strings are enclosed in double quotes, not single quotes"
+    } else if ["true", "false", "null"]
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case(word))
+    {
+        "true, false and null are lower-case"
+    } else {
+        "a value is a double-quoted string, a number, true, false or null"
+    };
+    format!("\"{quoted}\" is not a value ({hint})")
 }
 
 /// A JSON number (RFC 8259 §6), or `None` if `word` is not exactly one.
@@ -278,20 +310,20 @@ mod tests {
         Scanner::new(s, Mode::Filter).value()
     }
 
-    /// Found by fuzz/fuzz_targets/filter_roundtrip.rs: a bare value full of control characters
-    /// prints quoted and escaped (`\u0000`), longer than the input limit. The printed form is
-    /// then refused for its length only, never for its syntax.
+    /// Found by fuzz/fuzz_targets/filter_roundtrip.rs when bare words were still taken as
+    /// strings: a bare value full of control characters printed quoted and escaped, longer than
+    /// the input limit. Bare values are no values now; the input is refused for that.
     #[test]
-    fn escaped_bare_values_print_longer_but_valid() {
-        use crate::core::filter::{parse_filter, MAX_FILTER_LEN};
+    fn the_fuzz_input_of_escaped_bare_values_is_refused() {
+        use crate::core::filter::parse_filter;
         let input = include_bytes!("fuzz_long_escapes.bin");
-        let filter = parse_filter(std::str::from_utf8(input).unwrap()).unwrap();
-        let printed = filter.to_string();
-        assert!(printed.len() > MAX_FILTER_LEN);
-        let err = parse_filter(&printed).unwrap_err();
-        assert!(err.detail.contains("longer than"), "{}", err.detail);
-        let short = parse_filter("userName sw a\\u{1}b").unwrap();
-        assert_eq!(parse_filter(&short.to_string()).unwrap(), short);
+        let err = parse_filter(std::str::from_utf8(input).unwrap()).unwrap_err();
+        assert!(err.detail.contains("is not a value"), "{}", err.detail);
+        // The control characters are quoted escaped, not raw, in the message.
+        assert!(!err.detail.contains('\u{0}'), "{}", err.detail);
+        // Quoted, control characters round-trip through the printed form.
+        let quoted = parse_filter("userName sw \"a\\u0001b\"").unwrap();
+        assert_eq!(parse_filter(&quoted.to_string()).unwrap(), quoted);
     }
 
     /// Found by fuzz/fuzz_targets/filter_roundtrip.rs and patch_path.rs: long decimals were
@@ -326,21 +358,27 @@ mod tests {
     }
 
     #[test]
-    fn bare_words_are_strings_unless_json_literals() {
-        assert_eq!(value("jyoung").unwrap(), Literal::String("jyoung".into()));
-        assert_eq!(
-            value("9edf3db5-7a1e").unwrap(),
-            Literal::String("9edf3db5-7a1e".into())
-        );
+    fn bare_words_are_json_keywords_or_numbers_or_nothing() {
         assert_eq!(value("true").unwrap(), Literal::Bool(true));
+        assert_eq!(value("false").unwrap(), Literal::Bool(false));
         assert_eq!(value("null").unwrap(), Literal::Null);
         assert_eq!(value("12").unwrap(), Literal::Number(12.into()));
         assert_eq!(
             value("-1.5e3").unwrap(),
             Literal::Number(serde_json::Number::from_f64(-1500.0).unwrap())
         );
-        // A number too large for f64 is not a JSON number serde accepts: it stays a word.
-        assert!(matches!(value("1e999").unwrap(), Literal::String(_)));
+        for word in [
+            "jyoung",
+            "9edf3db5-7a1e",
+            "TRUE",
+            "Null",
+            "'x'",
+            "1e999",
+            "00",
+        ] {
+            let e = value(word).unwrap_err();
+            assert!(e.detail.contains("is not a value"), "{word}: {}", e.detail);
+        }
     }
 
     #[test]

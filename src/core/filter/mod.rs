@@ -2,7 +2,6 @@
 //! and translation to SQL.
 
 pub mod ast;
-pub mod datetime;
 mod display;
 pub mod eval;
 mod lexer;

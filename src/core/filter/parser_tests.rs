@@ -76,7 +76,9 @@ fn golden_canonical_forms() {
             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq \"26118915-6090-4610-87e4-49d8ca9f808d\"",
         ),
         // Literals.
-        ("active eq TRUE and x eq true", "active eq \"TRUE\" and x eq true"),
+        ("active eq true and x eq false", "active eq true and x eq false"),
+        ("a eq 0", "a eq 0"),
+        ("a eq -0.5e-2", "a eq -0.005"),
         ("a eq false", "a eq false"),
         ("a eq null", "a eq null"),
         ("a gt 10", "a gt 10"),
@@ -86,9 +88,6 @@ fn golden_canonical_forms() {
         (r#"displayName eq "back\\slash""#, r#"displayName eq "back\\slash""#),
         (r#"displayName eq "\u00e9t\u00e9""#, "displayName eq \"été\""),
         ("displayName eq \"EDU All personal\"", "displayName eq \"EDU All personal\""),
-        // Entra's bare word (leniency, see lexer.rs) becomes a string.
-        ("externalId eq jyoung", "externalId eq \"jyoung\""),
-        ("externalId eq 9edf3db5-a1b2", "externalId eq \"9edf3db5-a1b2\""),
         // Entra's value path followed by a sub-attribute comparison.
         (
             "emails[type eq \"work\"].value eq \"user@contoso.com\"",
@@ -177,6 +176,88 @@ fn error_positions_name_what_was_expected() {
     ];
     for (input, expected) in cases {
         assert_eq!(err(input), expected, "input {input:?}");
+    }
+}
+
+/// RFC 7644 §3.4.2.2: `compValue = false / null / true / number / string`, "rules from
+/// JSON". Everything else in value position is refused, wherever a value may stand.
+#[test]
+fn comparison_values_are_json_literals_only() {
+    let not_json = "a value is a double-quoted string, a number, true, false or null";
+    let cases = [
+        ("userName eq bob", 13, "bob", not_json),
+        (
+            "userName eq 'bob'",
+            13,
+            "'bob'",
+            "strings are enclosed in double quotes, not single quotes",
+        ),
+        (
+            "userName eq 'bob smith'",
+            13,
+            "'bob",
+            "strings are enclosed in double quotes, not single quotes",
+        ),
+        (
+            "active eq True",
+            11,
+            "True",
+            "true, false and null are lower-case",
+        ),
+        (
+            "active eq FALSE",
+            11,
+            "FALSE",
+            "true, false and null are lower-case",
+        ),
+        (
+            "nickName eq Null",
+            13,
+            "Null",
+            "true, false and null are lower-case",
+        ),
+        (
+            "meta.lastModified gt 2011-05-13T04:42:34Z",
+            22,
+            "2011-05-13T04:42:34Z",
+            not_json,
+        ),
+        ("externalId eq 9edf3db5-a1b2", 15, "9edf3db5-a1b2", not_json),
+        ("x eq 012", 6, "012", not_json),
+        ("x eq +1", 6, "+1", not_json),
+        ("x eq .5", 6, ".5", not_json),
+        ("x eq 1.", 6, "1.", not_json),
+        ("x eq 1e999", 6, "1e999", not_json),
+        ("x eq 0x10", 6, "0x10", not_json),
+        ("x eq NaN", 6, "NaN", not_json),
+        ("x eq -", 6, "-", not_json),
+        ("x eq \u{1}", 6, "\\u{1}", not_json),
+        (
+            "userName eq \"a\" or name.familyName eq smith",
+            39,
+            "smith",
+            not_json,
+        ),
+        ("emails[type eq work]", 16, "work]", not_json),
+        ("not (userName eq bob)", 18, "bob)", not_json),
+    ];
+    for (input, position, word, hint) in cases {
+        let word = word.trim_end_matches([']', ')']);
+        assert_eq!(
+            err(input),
+            format!("Invalid filter at position {position}: \"{word}\" is not a value ({hint})."),
+            "input {input:?}"
+        );
+    }
+    // The same rule in PATCH value-filter paths, as invalidPath.
+    for path in [
+        "members[value eq abc]",
+        "emails[type eq 'work'].value",
+        "emails[primary eq True]",
+    ] {
+        let e = parse_patch_path(path).expect_err(path);
+        assert_eq!(e.scim_type, Some(ScimType::InvalidPath), "{path}");
+        assert!(e.detail.contains("is not a value"), "{}", e.detail);
     }
 }
 

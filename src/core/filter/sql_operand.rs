@@ -6,10 +6,10 @@
 //! with `x IS NOT NULL AND ...`. That keeps `not (...)` and `ne` (= `not eq`) exact under
 //! SQL's three-valued logic: an absent attribute is "not equal" to anything.
 
+use crate::core::datetime::normalize_datetime;
 use crate::core::db::SqlValue;
 use crate::core::error::{ScimError, ScimResult};
 use crate::core::filter::ast::{CompareOp, Literal};
-use crate::core::filter::datetime::normalize_datetime;
 use crate::core::filter::eval::parse_bool;
 
 /// How a string operand is case-folded for a `caseExact: false` attribute.
@@ -91,7 +91,8 @@ impl Operand {
             Kind::Bool => {
                 let b = match literal {
                     Literal::Bool(b) => *b,
-                    // IdPs send booleans as strings (idp-traffic §5.2); accept "true"/"false".
+                    // IdPs send booleans as strings (Entra's "False":
+                    // AzureAD/SCIMReferenceCode#21); accept "true"/"false".
                     Literal::String(s) => {
                         parse_bool(s).ok_or_else(|| self.mismatch("a boolean", literal))?
                     }

@@ -184,7 +184,7 @@ fn every_operator_returns_the_right_users() {
         (&manager, &["u1"]),
         ("groups.value eq \"g1\"", &["u1", "u2"]),
         ("groups pr", &["u1", "u2"]),
-        ("externalId eq jyoung", &[]),
+        ("externalId eq \"jyoung\"", &[]),
     ];
     for (filter, want) in cases {
         assert_eq!(ids(&conn, ResourceType::User, filter), want, "{filter}");
@@ -409,4 +409,37 @@ fn substring_values_longer_than_d1_allows_in_like_use_instr_and_substr() {
     // Short patterns still use LIKE, with % and _ escaped.
     let (sql, _) = statement(ResourceType::User, "userName co \"x@\"");
     assert!(sql.contains("LIKE"), "{sql}");
+}
+
+/// One dateTime grammar (`core::datetime`) for bodies and filters: a value a body may carry
+/// is exactly a value a filter may compare with, and the in-memory evaluator (PATCH value
+/// filters) reads the same instants.
+#[test]
+fn bodies_filters_and_evaluation_share_one_date_time_rule() {
+    use crate::core::resource::value::normalize_scalar;
+    use crate::core::schema::common::common_attribute;
+    let created = common_attribute("meta")
+        .and_then(|m| m.sub_attribute("created"))
+        .expect("meta.created");
+    // (input, valid, whether 2011-05-13T04:42:34.000Z is later than it)
+    for (input, valid, later) in [
+        ("2011-05-13T04:42:34Z", true, false),
+        ("2011-05-13T04:42:34.5+02:00", true, true),
+        ("2023-12-31T24:00:00Z", false, false),
+        ("12024-01-01T00:00:00Z", false, false),
+        ("2016-12-31T23:59:60Z", false, false),
+        ("2018-03-27T19:59:26", false, false),
+        ("2011-05-13t04:42:34z", false, false),
+        ("-0044-03-15T12:00:00Z", false, false),
+    ] {
+        let body = normalize_scalar(created, &json!(input), "meta.created").is_ok();
+        let f = parse_filter(&format!("meta.lastModified gt \"{input}\"")).unwrap();
+        let filter = filter_to_sql(ResourceType::User, "acme", &f).is_ok();
+        assert_eq!((body, filter), (valid, valid), "{input}");
+        let resource = json!({"meta": {"lastModified": "2011-05-13T04:42:34.000Z"}});
+        if valid {
+            let got = crate::core::filter::eval::matches(&f, &resource, &|_| false);
+            assert_eq!(got, later, "{input}");
+        }
+    }
 }

@@ -58,9 +58,10 @@ impl Default for ListParams {
 }
 
 impl ListParams {
-    /// Parses a form-urlencoded query string (`+` is a space, `%XX` escapes; idp-traffic
-    /// §1.1). Names are matched case-insensitively; unknown names such as `aadOptscim062020`
-    /// are ignored (idp-traffic §1.0); a known name given twice is 400 invalidValue, so no two
+    /// Parses a form-urlencoded query string (`+` is a space, `%XX` escapes: Entra sends
+    /// `filter=userName+eq+%22…%22`). Names are matched case-insensitively; unknown names such
+    /// as `aadOptscim062020` (a flag admins append to Entra's tenant URL) are ignored; a known
+    /// name given twice is 400 invalidValue, so no two
     /// components can disagree on which filter was applied.
     pub fn from_query(query: &str) -> ScimResult<Self> {
         let mut seen: Vec<&'static str> = Vec::new();

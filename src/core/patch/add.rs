@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value};
 
+use super::request::OpKind;
 use super::shared::{elements, set_elements, settle_primary, Target};
 use super::write::{assign, normalize_list};
 use crate::core::error::ScimResult;
@@ -16,7 +17,7 @@ pub(crate) fn apply_add(
     value: &Value,
     label: &str,
 ) -> ScimResult<()> {
-    let Some((r, new)) = normalize_list(target, value, label)? else {
+    let Some((r, new)) = normalize_list(target, value, label, OpKind::Add)? else {
         return assign(doc, target, value, label);
     };
     let mut items = elements(doc, &r);

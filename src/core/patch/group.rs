@@ -93,12 +93,21 @@ fn is_members(target: &Target) -> bool {
 /// A member's value is immutable (RFC 7643 §8.7.1), so editing members through a filter or a
 /// sub-attribute is 400 mutability.
 fn member_op(step: &Step) -> ScimResult<Option<MemberOp>> {
+    /// A lone member object as a one-element list; anything else as it is.
+    fn one_or_many(value: Option<&Value>) -> Value {
+        match value {
+            Some(Value::Object(obj)) => Value::Array(vec![Value::Object(obj.clone())]),
+            Some(v) => v.clone(),
+            None => Value::Null,
+        }
+    }
     let label = &step.label;
     let value = step.value.as_ref();
     match (&step.target, step.op) {
         (Target::Attr(r), op) if r.sub.is_none() => Ok(match op {
+            // RFC 7644 §3.5.2.1: add (and remove) name values; one member object is one value.
             OpKind::Add => {
-                let members = parse_members(value.unwrap_or(&Value::Null), label)?;
+                let members = parse_members(&one_or_many(value), label)?;
                 (!members.is_empty()).then_some(MemberOp::Add(members))
             }
             OpKind::Replace => Some(MemberOp::ReplaceAll(parse_members(
@@ -107,8 +116,8 @@ fn member_op(step: &Step) -> ScimResult<Option<MemberOp>> {
             )?)),
             OpKind::Remove => match value {
                 None | Some(Value::Null) => Some(MemberOp::RemoveAll),
-                Some(v) => {
-                    let ids: Vec<String> = parse_members(v, label)?
+                Some(_) => {
+                    let ids: Vec<String> = parse_members(&one_or_many(value), label)?
                         .into_iter()
                         .map(|m| m.value)
                         .collect();

@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value};
 
+use super::request::OpKind;
 use super::shared::{set_elements, Target};
 use super::write::{assign, normalize_list};
 use crate::core::error::ScimResult;
@@ -16,7 +17,7 @@ pub(crate) fn apply_replace(
     value: &Value,
     label: &str,
 ) -> ScimResult<()> {
-    match normalize_list(target, value, label)? {
+    match normalize_list(target, value, label, OpKind::Replace)? {
         Some((r, items)) => set_elements(doc, &r, items),
         None => assign(doc, target, value, label),
     }

@@ -1,6 +1,9 @@
 //! Parsing the PatchOp request body (RFC 7644 §3.5.2) into operations.
 //!
-//! Leniency, decided from real IdP traffic (idp-traffic.md §1.3, §2.1):
+//! Leniency, decided from real IdP traffic (Entra:
+//! learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups,
+//! learn.microsoft.com/entra/identity/app-provisioning/application-provisioning-config-problem-scim-compatibility;
+//! Okta: developer.okta.com/docs/reference/scim/scim-20/):
 //! - `op` is case-insensitive (Entra sends `Add`/`Replace`/`Remove`);
 //! - member names (`Operations`, `op`, `path`, `value`, `schemas`) are case-insensitive;
 //! - a missing, `null` or empty `schemas` is accepted; a `schemas` that is present but does not

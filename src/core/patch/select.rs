@@ -29,7 +29,8 @@ pub(crate) fn element_matches(attr: &AttributeDef, filter: &Filter, element: &Va
 }
 
 /// The element to create when an add/replace on `attr[filter]…` matches nothing, as Entra
-/// expects for `emails[type eq "work"].value` (idp-traffic.md §1.3 A; a deliberate deviation
+/// expects for `emails[type eq "work"].value` (Microsoft's SCIM endpoint guide, "Update User
+/// [Multi-valued properties]", learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups; a deliberate deviation
 /// from RFC 7644 §3.5.2.3's noTarget, as in wire-server PR#5419). Only a filter made of
 /// `sub eq literal` joined by `and` says what to create; anything else is noTarget.
 pub(crate) fn element_from_filter(

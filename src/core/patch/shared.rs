@@ -10,7 +10,8 @@ use crate::core::error::{ScimError, ScimResult};
 use crate::core::filter::ast::{AttrPath, Filter, PatchPath};
 use crate::core::filter::parse_patch_path;
 use crate::core::resource::body::container_mut;
-use crate::core::resource::value::normalize_attr;
+use crate::core::resource::schemas::declared_schemas;
+use crate::core::resource::value::{normalize_attr, not_a_list};
 use crate::core::schema::attribute::{AttributeDef, Mutability, SchemaDef};
 use crate::core::schema::{resolve, Resolved, ResourceType};
 
@@ -121,6 +122,9 @@ pub(crate) fn expand(rt: ResourceType, op: &Operation) -> ScimResult<Vec<Step>> 
                     "A PATCH operation without a 'path' must have a JSON object as its 'value'.",
                 ));
             };
+            // The URNs a path-less value lists must be ours, as in a body (`schemas.rs`);
+            // the list itself is envelope.
+            declared_schemas(rt, obj)?;
             for (key, value) in obj {
                 if ["id", "schemas", "meta"]
                     .iter()
@@ -135,6 +139,13 @@ pub(crate) fn expand(rt: ResourceType, op: &Operation) -> ScimResult<Vec<Step>> 
                 if target.mutability() == Mutability::ReadOnly {
                     continue;
                 }
+                // A path-less value holds attributes as a resource does: a multi-valued one
+                // is a list (only an explicit path to it may name one value to add).
+                if let Target::Attr(r) = &target {
+                    if r.attr.multi_valued && r.sub.is_none() && value.is_object() {
+                        return Err(not_a_list(key));
+                    }
+                }
                 push(rt, &mut steps, op.op, target, Some(value), key)?;
             }
         }
@@ -143,6 +154,14 @@ pub(crate) fn expand(rt: ResourceType, op: &Operation) -> ScimResult<Vec<Step>> 
 }
 
 /// Adds the step for `target`, expanding a whole-extension add/replace into one step per key.
+///
+/// An extension object is a complex attribute named by its URN, so RFC 7644 applies as to any
+/// complex attribute: `add` "SHALL" add the given sub-attributes (§3.5.2.1) and `replace`
+/// replaces the given ones, "sub-attributes that are not specified in the 'value' parameter
+/// are left unchanged" (§3.5.2.3) — one step per key does exactly that. Clients copy the
+/// extension object whole from a resource, `schemas` included: it is checked (URNs must be
+/// ours) and skipped. A `null` value unassigns the extension (RFC 7643 §2.5), as `remove`
+/// does.
 fn push(
     rt: ResourceType,
     steps: &mut Vec<Step>,
@@ -155,6 +174,12 @@ fn push(
         (&target, op, value)
     {
         for (key, v) in obj {
+            if key.eq_ignore_ascii_case("schemas") {
+                let mut envelope = Map::new();
+                envelope.insert(key.clone(), v.clone());
+                declared_schemas(rt, &envelope)?;
+                continue;
+            }
             let key_label = format!("{}:{key}", ext.id);
             let path = crate::core::schema::split_key(key)
                 .filter(|p| p.urn.is_none())
@@ -172,14 +197,15 @@ fn push(
         }
         return Ok(());
     }
-    if matches!(target, Target::Extension(_))
-        && op != OpKind::Remove
-        && !matches!(value, Some(Value::Null))
-    {
-        return Err(ScimError::invalid_value(format!(
-            "The value for '{label}' must be a JSON object of extension attributes."
-        )));
-    }
+    let op = match (&target, op, value) {
+        (Target::Extension(_), OpKind::Add | OpKind::Replace, Some(Value::Null)) => OpKind::Remove,
+        (Target::Extension(_), OpKind::Add | OpKind::Replace, _) => {
+            return Err(ScimError::invalid_value(format!(
+                "The value for '{label}' must be a JSON object of extension attributes."
+            )))
+        }
+        _ => op,
+    };
     steps.push(Step {
         op,
         target,

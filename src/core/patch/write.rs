@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use super::request::OpKind;
 use super::select::element_from_filter;
 use super::shared::{elements, get, matching, merge, set, set_elements, settle_primary, Target};
 use crate::core::error::{ScimError, ScimResult};
@@ -104,11 +105,16 @@ fn unassign_filtered(doc: &mut Map<String, Value>, target: &Target) -> ScimResul
     super::remove::apply_remove(doc, target, "")
 }
 
-/// Normalises the value for a whole multi-valued attribute (used by add and replace).
+/// Normalises the value for a whole multi-valued attribute (used by add and replace). The
+/// value is the attribute's list, except for `add`, where RFC 7644 §3.5.2.1 says "if the
+/// target location specifies a multi-valued attribute, a new value is added": there a lone
+/// value (`"value": {"value": "a@b"}`) is that one new value. `replace` sets the whole
+/// attribute, whose value the schema says is a list.
 pub(crate) fn normalize_list(
     target: &Target,
     value: &Value,
     label: &str,
+    op: OpKind,
 ) -> ScimResult<Option<(crate::core::schema::Resolved, Vec<Value>)>> {
     let Target::Attr(r) = target else {
         return Ok(None);
@@ -116,6 +122,10 @@ pub(crate) fn normalize_list(
     if !r.attr.multi_valued || r.sub.is_some() {
         return Ok(None);
     }
+    let value = match value {
+        Value::Object(_) if op == OpKind::Add => &Value::Array(vec![value.clone()]),
+        _ => value,
+    };
     let items = match normalize_attr(r.attr, value, label)? {
         Some(Value::Array(items)) => items,
         _ => Vec::new(),

@@ -9,6 +9,7 @@
 
 use serde_json::{Map, Value};
 
+use super::schemas::{declared_schemas, undeclared};
 use super::value::{duplicate, normalize_attr, normalize_scalar};
 use crate::core::error::{ScimError, ScimResult};
 use crate::core::filter::ast::AttrPath;
@@ -36,13 +37,16 @@ pub(crate) fn parse_body(rt: ResourceType, body: &Value) -> ScimResult<RawBody> 
         password_supplied: false,
         members: None,
     };
+    let declared = declared_schemas(rt, obj)?;
     for (key, value) in obj {
-        // RFC 7644 §3.3: `schemas` is envelope; IdPs send odd URNs in it (Microsoft's ADSCIM
-        // Group URN, Entra's malformed `…enterprise:2.0User`), so it is not checked.
+        // Checked above (`schemas.rs`); envelope, not stored.
         if key.eq_ignore_ascii_case("schemas") {
             continue;
         }
         if let Some(ext) = rt.extension(key) {
+            if !declared.allows(ext) {
+                return Err(undeclared(ext));
+            }
             let inner = match value {
                 Value::Null => continue,
                 Value::Object(inner) => inner,

@@ -4,8 +4,10 @@
 use serde_json::Value;
 use std::collections::HashSet;
 
+use super::text::check_text;
 use super::value::{labelled_elements, MAX_STRING_BYTES};
 use crate::core::error::{ScimError, ScimResult};
+use crate::core::schema::attribute::AttributeDef;
 
 /// RFC 7643 §4.2: a member's `type` is "User" or "Group".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,14 +44,15 @@ impl Member {
     }
 }
 
-/// Reads a `members` value: an array of `{value, type?, display?, $ref?}` (a lone object is
-/// read as a one-element array; `null` as none). `display` is kept (returned as sent); `$ref`
-/// is tolerated, including Entra's `"$ref": null`, and not stored. `type` is matched case-insensitively and defaults
+/// Reads a `members` value: an array of `{value, type?, display?, $ref?}` (`null` as none; a
+/// lone object is refused, as `members` is multi-valued; PATCH add/remove wrap one first).
+/// `display` is kept (returned as sent); `$ref` is tolerated, including Entra's `"$ref": null`,
+/// and not stored. `type` is matched case-insensitively and defaults
 /// to User. Duplicate ids collapse to their first occurrence. `label` prefixes error paths.
 pub(crate) fn parse_members(value: &Value, label: &str) -> ScimResult<Vec<Member>> {
     let items = match value {
         Value::Null => Vec::new(),
-        _ => labelled_elements(value, label),
+        _ => labelled_elements(value, label)?,
     };
     let mut out: Vec<Member> = Vec::with_capacity(items.len());
     // A set, not a scan of `out`: an initial load of 50,000 members stays linear.
@@ -62,6 +65,9 @@ pub(crate) fn parse_members(value: &Value, label: &str) -> ScimResult<Vec<Member
     }
     Ok(out)
 }
+
+/// `members.display` and `members.$ref` are one-line strings (see `text.rs`).
+const ONE_LINE: AttributeDef = AttributeDef::string("display", "");
 
 fn parse_member(item: &Value, label: &str) -> ScimResult<Member> {
     let Value::Object(obj) = item else {
@@ -76,7 +82,11 @@ fn parse_member(item: &Value, label: &str) -> ScimResult<Member> {
         let key_label = || format!("{label}.{key}");
         if key.eq_ignore_ascii_case("value") {
             match v {
-                Value::String(s) if !s.trim().is_empty() && s.len() <= MAX_STRING_BYTES => {
+                Value::String(s)
+                    if !s.trim().is_empty()
+                        && s.len() <= MAX_STRING_BYTES
+                        && !s.chars().any(char::is_control) =>
+                {
                     value = Some(s.clone());
                 }
                 _ => {
@@ -112,6 +122,9 @@ fn parse_member(item: &Value, label: &str) -> ScimResult<Member> {
                         key_label()
                     )))
                 }
+            }
+            if let Some(text) = v.as_str() {
+                check_text(&ONE_LINE, text, &key_label())?;
             }
         } else {
             return Err(ScimError::invalid_value(format!(
@@ -156,7 +169,18 @@ mod tests {
                 Ok(vec![displayed]),
             ),
             (json!([{"VALUE": "g", "Type": "group"}]), Ok(vec![group])),
-            (json!({"value": "u2"}), Ok(vec![Member::user("u2")])),
+            (
+                json!({"value": "u2"}),
+                Err("Attribute 'members' is multi-valued; its value must be a JSON array."),
+            ),
+            (
+                json!([{"value": "u\u{0}"}]),
+                Err("Attribute 'members[0].value' must be a non-empty member id."),
+            ),
+            (
+                json!([{"value": "u", "display": "Bob\u{7}"}]),
+                Err("Attribute 'members[0].display' must not contain control characters (U+0007 at character 4)."),
+            ),
             (json!(null), Ok(vec![])),
             (json!([]), Ok(vec![])),
             (

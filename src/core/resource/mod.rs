@@ -8,10 +8,11 @@
 //! `members`; the service adds those on output.
 
 pub(crate) mod body;
-pub(crate) mod datetime;
 pub mod group;
 pub mod immutable;
 pub mod member;
+pub(crate) mod schemas;
+pub(crate) mod text;
 pub mod user;
 pub mod value;
 

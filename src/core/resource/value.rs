@@ -5,7 +5,8 @@
 use base64::Engine;
 use serde_json::{Map, Value};
 
-use super::datetime::is_xsd_date_time;
+use super::text::check_text;
+use crate::core::datetime::is_datetime;
 use crate::core::error::{ScimError, ScimResult};
 use crate::core::schema::attribute::{AttrType, AttributeDef, Mutability};
 
@@ -17,17 +18,34 @@ pub const MAX_STRING_BYTES: usize = 8 * 1024;
 pub const MAX_MULTI_VALUES: usize = 1000;
 
 /// The elements of a multi-valued value, each with its label for error messages
-/// (`emails[2]`). Leniency: a lone element where an array belongs is read as a one-element
-/// array.
-pub(crate) fn labelled_elements<'v>(value: &'v Value, label: &str) -> Vec<(String, &'v Value)> {
+/// (`emails[2]`). The schema decides the shape (RFC 7643 §2.4, `multiValued`): a multi-valued
+/// attribute's value is a JSON array, and a lone object is refused rather than guessed at.
+pub(crate) fn labelled_elements<'v>(
+    value: &'v Value,
+    label: &str,
+) -> ScimResult<Vec<(String, &'v Value)>> {
     match value {
-        Value::Array(items) => items
+        Value::Array(items) => Ok(items
             .iter()
             .enumerate()
             .map(|(i, v)| (format!("{label}[{i}]"), v))
-            .collect(),
-        single => vec![(label.to_owned(), single)],
+            .collect()),
+        _ => Err(not_a_list(label)),
     }
+}
+
+/// A multi-valued attribute given one value instead of a list.
+pub(crate) fn not_a_list(label: &str) -> ScimError {
+    ScimError::invalid_value(format!(
+        "Attribute '{label}' is multi-valued; its value must be a JSON array."
+    ))
+}
+
+/// A single-valued attribute (or sub-attribute) given a list.
+pub(crate) fn not_single(label: &str) -> ScimError {
+    ScimError::invalid_value(format!(
+        "Attribute '{label}' is single-valued; its value must not be a JSON array."
+    ))
 }
 
 /// Normalises a whole attribute value (singular or multi-valued). `None` means "unassigned":
@@ -42,9 +60,12 @@ pub(crate) fn normalize_attr(
         return Ok(None);
     }
     if !def.multi_valued {
+        if value.is_array() {
+            return Err(not_single(label));
+        }
         return normalize_single(def, value, label);
     }
-    let items = labelled_elements(value, label);
+    let items = labelled_elements(value, label)?;
     if items.len() > MAX_MULTI_VALUES {
         return Err(ScimError::invalid_value(format!(
             "Attribute '{label}' has more than {MAX_MULTI_VALUES} values."
@@ -89,6 +110,9 @@ pub(crate) fn normalize_single(
 ) -> ScimResult<Option<Value>> {
     if def.ty != AttrType::Complex {
         return normalize_scalar(def, value, label);
+    }
+    if !def.multi_valued && value.is_array() {
+        return Err(not_single(label));
     }
     match value {
         Value::Null => Ok(None),
@@ -148,20 +172,33 @@ pub(crate) fn normalize_scalar(
     if value.is_null() {
         return Ok(None);
     }
+    // Sub-attributes and simple attributes are single-valued: RFC 7643 §2.4 allows no
+    // multi-valued sub-attribute, and the multi-valued simple attributes go through
+    // `normalize_attr` element by element.
+    if value.is_array() {
+        return Err(not_single(label));
+    }
     let v = match def.ty {
         AttrType::Boolean => match value {
             Value::Bool(_) => value.clone(),
-            // Entra sends "True"/"False" in PATCH, OneLogin templates send "true"
-            // (idp-traffic.md §1.4, §2.2).
+            // Entra sends "True"/"False" in PATCH without aadOptscim062020
+            // (AzureAD/SCIMReferenceCode#21; Microsoft's SCIM compatibility notes,
+            // learn.microsoft.com/entra/identity/app-provisioning/application-provisioning-config-problem-scim-compatibility),
+            // OneLogin templates send "true".
             Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Value::Bool(true),
             Value::String(s) if s.trim().eq_ignore_ascii_case("false") => Value::Bool(false),
             _ => return Err(fail("a boolean")),
         },
-        AttrType::String => check_len(value.as_str().ok_or_else(|| fail("a string"))?, label)?,
+        AttrType::String => {
+            let s = value.as_str().ok_or_else(|| fail("a string"))?;
+            check_text(def, s, label)?;
+            check_len(s, label)?
+        }
         AttrType::Reference => {
             let s = value
                 .as_str()
                 .ok_or_else(|| fail("a reference (URI string)"))?;
+            check_text(def, s, label)?;
             if s.is_empty() || s.chars().any(char::is_whitespace) {
                 return Err(fail("a reference (URI string) without spaces"));
             }
@@ -171,7 +208,7 @@ pub(crate) fn normalize_scalar(
             let s = value
                 .as_str()
                 .ok_or_else(|| fail("an xsd:dateTime string"))?;
-            if !is_xsd_date_time(s) {
+            if !is_datetime(s) {
                 return Err(fail("an xsd:dateTime string such as 2008-01-23T04:56:22Z"));
             }
             value.clone()
@@ -275,7 +312,37 @@ mod tests {
             (
                 user_attr("emails"),
                 json!({"value": "a@b"}),
-                Ok(Some(json!([{"value": "a@b"}]))),
+                Err("Attribute 'x' is multi-valued; its value must be a JSON array."),
+            ),
+            (
+                user_attr("name"),
+                json!([{"givenName": "G"}]),
+                Err("Attribute 'x' is single-valued; its value must not be a JSON array."),
+            ),
+            (
+                user_attr("userName"),
+                json!(["bob"]),
+                Err("Attribute 'x' is single-valued; its value must not be a JSON array."),
+            ),
+            (
+                user_attr("emails"),
+                json!([{"value": ["a@b"]}]),
+                Err("Attribute 'x[0].value' is single-valued; its value must not be a JSON array."),
+            ),
+            (
+                user_attr("userName"),
+                json!("bob\u{0}"),
+                Err("Attribute 'x' must not contain control characters (U+0000 at character 4)."),
+            ),
+            (
+                user_attr("emails"),
+                json!([{"value": "a@b", "type": "work\u{1b}[31m"}]),
+                Err("Attribute 'x[0].type' must not contain control characters (U+001B at character 5)."),
+            ),
+            (
+                user_attr("profileUrl"),
+                json!("https://x/\u{0}"),
+                Err("Attribute 'x' must not contain control characters (U+0000 at character 11)."),
             ),
             (
                 user_attr("emails"),

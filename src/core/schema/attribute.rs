@@ -50,6 +50,10 @@ pub struct AttributeDef {
     pub canonical_values: &'static [&'static str],
     pub reference_types: &'static [&'static str],
     pub sub_attributes: &'static [AttributeDef],
+    /// Text that may span lines (tab, line feed and carriage return allowed). Not an RFC 7643
+    /// characteristic: our reading of the attribute's description (only `addresses.formatted`
+    /// "MAY contain newlines", RFC 7643 §4.1.2); every other string is one line.
+    pub multi_line: bool,
 }
 
 #[derive(Debug)]
@@ -78,6 +82,7 @@ impl AttributeDef {
             canonical_values: &[],
             reference_types: &[],
             sub_attributes: &[],
+            multi_line: false,
         }
     }
     pub const fn string(name: &'static str, description: &'static str) -> Self {
@@ -138,6 +143,10 @@ impl AttributeDef {
     }
     pub const fn uniqueness(mut self, u: Uniqueness) -> Self {
         self.uniqueness = u;
+        self
+    }
+    pub const fn multi_line(mut self) -> Self {
+        self.multi_line = true;
         self
     }
     pub const fn canonical(mut self, values: &'static [&'static str]) -> Self {

@@ -1,7 +1,9 @@
 //! The `/Schemas` (RFC 7643 §7) and `/ResourceTypes` (RFC 7643 §6) resources, generated from
 //! the schema table so discovery can never disagree with validation. No nulls are emitted
-//! (Entra: "Do not send nulls", idp-traffic.md §1.12). The common attributes (`id`,
-//! `externalId`, `meta`) are not listed: RFC 7643 §3.1 defines them outside every schema.
+//! (Entra never provisions null values; Microsoft's SCIM endpoint guide,
+//! learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups).
+//! The common attributes (`id`, `externalId`, `meta`) are not listed: RFC 7643 §3.1 defines
+//! them outside every schema.
 
 use serde_json::{json, Map, Value};
 

@@ -38,7 +38,8 @@ static MEMBER_SUBS: [AttributeDef; 4] = [
 
 static GROUP_ATTRIBUTES: [AttributeDef; 2] = [
     // RFC 7643 §8.7.1 marks displayName optional; we require it and keep it unique per org
-    // because Entra matches groups on it (idp-traffic.md §1.0 "Groups").
+    // because Entra matches groups on it (Microsoft's SCIM endpoint guide, "Groups",
+    // learn.microsoft.com/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups).
     AttributeDef::string("displayName", "A human-readable name for the Group.")
         .required()
         .uniqueness(Uniqueness::Server),

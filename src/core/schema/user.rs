@@ -59,11 +59,13 @@ static X509_SUBS: [AttributeDef; 4] = multi_subs(
 );
 
 static ADDRESS_SUBS: [AttributeDef; 8] = [
+    // RFC 7643 §4.1.2: `formatted` and `streetAddress` "MAY contain newlines".
     AttributeDef::string(
         "formatted",
         "The full mailing address, formatted for display or use with a mailing label.",
-    ),
-    AttributeDef::string("streetAddress", "The full street address component."),
+    )
+    .multi_line(),
+    AttributeDef::string("streetAddress", "The full street address component.").multi_line(),
     AttributeDef::string("locality", "The city or locality component."),
     AttributeDef::string("region", "The state or region component."),
     AttributeDef::string("postalCode", "The zip code or postal code component."),

@@ -34,11 +34,13 @@ const ADMIN_ROUTES: [(Method, &str); 6] = [
 #[test]
 fn without_a_configured_secret_every_admin_route_answers_like_an_unknown_path() {
     let app = TestApp::new().without_admin_secret();
-    let unknown = app.raw(Method::Get, "/no/such/path", vec![], None);
+    // One cf-ray for all, so the request ids (header and detail) are equal too.
+    let ray = ("cf-ray", "8c1a2b3c4d5e6f70-LHR");
+    let unknown = app.raw(Method::Get, "/no/such/path", vec![ray], None);
     assert_eq!(unknown.status, 404);
     let auth = format!("Bearer {ADMIN_SECRET}");
     for (method, path) in ADMIN_ROUTES {
-        for headers in [vec![], vec![("authorization", auth.as_str())]] {
+        for headers in [vec![ray], vec![ray, ("authorization", auth.as_str())]] {
             let reply = app.raw(method, path, headers, Some(r#"{"graceSeconds":5}"#));
             assert_eq!(reply.status, 404, "{path}");
             assert_eq!(reply.response, unknown.response, "{path}");
@@ -269,7 +271,13 @@ fn revoking_is_idempotent_and_refuses_the_token_at_once() {
     assert_eq!(scim_status(&app, "acme", &app.token), 401);
     let reply = app.admin(Method::Get, "acme/token", None);
     assert_eq!(reply.status, 404);
-    assert_eq!(reply.json()["detail"], "Org acme has no SCIM token.");
+    assert_eq!(
+        reply.json()["detail"],
+        format!(
+            "Org acme has no SCIM token. Request id: {}",
+            reply.log.request_id
+        )
+    );
 }
 
 #[test]
@@ -399,6 +407,8 @@ fn a_large_org_is_deleted_in_chunks_over_several_requests() {
         admin_secret: Some(ADMIN_SECRET),
         rate_limiter: None,
         local_dev: true,
+        caller_limit: None,
+        documentation_uri: None,
     };
     let limits = PurgeLimits {
         chunk: 3,

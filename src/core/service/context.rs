@@ -10,6 +10,7 @@ use crate::core::kv::KvError;
 use crate::core::org::OrgName;
 use crate::core::projection::Projection;
 use crate::core::rate_limit::RateLimiter;
+use crate::core::refused_callers::RefusedCallers;
 use crate::core::schema::ResourceType;
 use crate::core::store::plan::Plan;
 use std::cell::{Cell, OnceCell, RefCell};
@@ -22,11 +23,25 @@ pub struct Runtime<'a, D, K> {
     pub now_ms: u64,
     /// The operator secret that enables the admin API; `None` turns it off.
     pub admin_secret: Option<&'a str>,
-    /// The per-org request limiter; `None` (no binding configured) applies no limit.
+    /// The per-org limiter of authenticated requests; `None` (no binding configured) applies
+    /// no limit.
     pub rate_limiter: Option<&'a dyn RateLimiter>,
     /// `LOCAL_DEV`: this deployment runs locally (`make dev`, the tests), so webhooks may
     /// target a loopback `http://` receiver.
     pub local_dev: bool,
+    /// The per-caller limiter of failed authentications; `None` applies no limit.
+    pub caller_limit: Option<CallerLimit<'a>>,
+    /// `documentationUri` of /ServiceProviderConfig (the `DOCUMENTATION_URI` variable); the
+    /// attribute is left out when this is `None`.
+    pub documentation_uri: Option<&'a str>,
+}
+
+/// The failed-authentication budget: the limiter that counts failures per caller and the
+/// isolate's memory of callers it refused (checked before the KV token lookup).
+#[derive(Clone, Copy)]
+pub struct CallerLimit<'a> {
+    pub limiter: &'a dyn RateLimiter,
+    pub refused: &'a RefusedCallers,
 }
 
 /// A handler failure: a SCIM error for the client, or an internal failure whose message is
@@ -56,6 +71,9 @@ impl From<KvError> for Failure {
 /// One structured log line per request (no tokens, no bodies).
 #[derive(Debug, Clone)]
 pub struct RequestLog {
+    /// `cf-ray` or a random id: also in the `x-request-id` header and at the end of every
+    /// error `detail`, so an IdP's log entry leads to this line.
+    pub request_id: String,
     pub org: Option<String>,
     pub method: &'static str,
     pub route: &'static str,

@@ -13,9 +13,8 @@ const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 /// RFC 7643 §5. Each flag is true only when the feature is implemented end to end.
 pub(crate) fn service_provider_config<D, K>(ctx: &Ctx<'_, D, K>) -> HttpResponse {
     let location = format!("{}/ServiceProviderConfig", ctx.base_url());
-    let body = json!({
+    let mut body = json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-        "documentationUri": "https://github.com/scim-edge/scim-edge#readme",
         "patch": {"supported": true},
         "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
         "filter": {"supported": true, "maxResults": MAX_COUNT},
@@ -40,6 +39,11 @@ pub(crate) fn service_provider_config<D, K>(ctx: &Ctx<'_, D, K>) -> HttpResponse
         }],
         "meta": {"resourceType": "ServiceProviderConfig", "location": location}
     });
+    // RFC 7643 §5: optional, "an HTTP-addressable URL pointing to the service provider's
+    // human-consumable help documentation" — only the operator knows where theirs is.
+    if let Some(uri) = ctx.runtime.documentation_uri {
+        body["documentationUri"] = Value::String(uri.to_owned());
+    }
     HttpResponse::json(200, &body)
 }
 

@@ -4,9 +4,11 @@
 
 use super::hostile_tests::{assert_scim_error, dump};
 use super::test_app::{Reply, TestApp};
+use super::CallerLimit;
 use crate::core::http::Method;
 use crate::core::rate_limit::doubles::{BrokenLimiter, CountingLimiter};
-use crate::core::rate_limit::RATE_LIMIT_PERIOD_SECS;
+use crate::core::rate_limit::{AUTH_FAILURE_PERIOD_SECS, RATE_LIMIT_PERIOD_SECS};
+use crate::core::refused_callers::RefusedCallers;
 use serde_json::{json, Value};
 
 /// An app with users alice and bob, a group "Staff" holding alice, and their ids.
@@ -57,7 +59,9 @@ fn atomic_under_faults(name: &str, op: impl Fn(&World) -> Reply) -> usize {
         if reply.status == 500 {
             injected += 1;
             assert_scim_error(&reply, 500, None);
-            let body = reply.response.body.clone().unwrap_or_default();
+            // The random request id is hex and may spell "d1": it is not what is checked.
+            let body = (reply.response.body.clone().unwrap_or_default())
+                .replace(&reply.log.request_id, "<request id>");
             for secret in [
                 "injected", "SELECT", "INSERT", "UPDATE", "DELETE", "d1", "sql",
             ] {
@@ -68,7 +72,10 @@ fn atomic_under_faults(name: &str, op: impl Fn(&World) -> Reply) -> usize {
             }
             assert_eq!(
                 reply.json()["detail"],
-                "The service failed to complete the request. Try again later."
+                format!(
+                    "The service failed to complete the request. Try again later. Request id: {}",
+                    reply.log.request_id
+                )
             );
             assert!(
                 reply
@@ -168,7 +175,7 @@ fn group_writes_are_all_or_nothing_when_d1_fails_midway() {
 }
 
 #[test]
-fn over_the_limit_is_429_with_retry_after_before_auth_or_storage() {
+fn an_org_over_its_limit_is_429_with_retry_after_before_storage() {
     let app = TestApp::new();
     let limiter = CountingLimiter::new(2);
     let path = format!("/scim/v2/{}/Users", app.org);
@@ -183,8 +190,12 @@ fn over_the_limit_is_429_with_retry_after_before_auth_or_storage() {
         )
     };
     assert_eq!(send(&auth).status, 200);
-    // A request with a bad token still counts: the limit is checked before authentication.
-    assert_eq!(send("Bearer wrong").status, 401);
+    // Without the token nobody spends the org's budget: the org limit counts only
+    // authenticated requests.
+    for _ in 0..5 {
+        assert_eq!(send("Bearer wrong").status, 401);
+    }
+    assert_eq!(send(&auth).status, 200);
     let batches = *app.db.batches.borrow();
     let refused = send(&auth);
     assert_scim_error(&refused, 429, None);
@@ -221,6 +232,131 @@ fn over_the_limit_is_429_with_retry_after_before_auth_or_storage() {
     let reply = other.raw_bytes(Method::Get, "/health", vec![], b"", Some(&limiter));
     assert_eq!(reply.status, 200);
     assert_eq!(limiter.seen.borrow().len(), 4);
+}
+
+/// A KV that counts reads, to see which requests reach the token lookup.
+fn kv_reads(app: &TestApp) -> usize {
+    app.kv.reads.get()
+}
+
+#[test]
+fn failed_authentications_count_against_the_caller_and_a_refused_caller_skips_kv() {
+    let app = TestApp::new();
+    let org_limiter = CountingLimiter::new(1000);
+    let caller_limiter = CountingLimiter::with_period(3, AUTH_FAILURE_PERIOD_SECS);
+    let refused = RefusedCallers::new();
+    let limit = CallerLimit {
+        limiter: &caller_limiter,
+        refused: &refused,
+    };
+    let path = format!("/scim/v2/{}/Users", app.org);
+    let good = format!("Bearer {}", app.token);
+    let send = |auth: &str, ip: &str| {
+        app.limited(
+            Method::Get,
+            &path,
+            vec![("authorization", auth), ("cf-connecting-ip", ip)],
+            b"",
+            Some(&org_limiter),
+            Some(limit),
+        )
+    };
+    // Successes never count against the caller.
+    for _ in 0..5 {
+        assert_eq!(send(&good, "203.0.113.7").status, 200);
+    }
+    assert!(caller_limiter.seen.borrow().is_empty());
+    // Every kind of failure counts: bad token, no header, wrong scheme.
+    assert_eq!(send("Bearer wrong", "203.0.113.7").status, 401);
+    assert_eq!(send("", "203.0.113.7").status, 401);
+    assert_eq!(send("Basic abc", "203.0.113.7").status, 401);
+    // The fourth failure is over the budget: 429 with the window as the retry hint.
+    let limited = send("Bearer wrong", "203.0.113.7");
+    assert_scim_error(&limited, 429, None);
+    let retry = AUTH_FAILURE_PERIOD_SECS.to_string();
+    assert_eq!(limited.header("retry-after"), Some(retry.as_str()));
+    assert_eq!(
+        caller_limiter.seen.borrow().as_slice(),
+        ["caller:203.0.113.7"; 4]
+    );
+    // From now on the caller is refused before the KV lookup, good token or not, and
+    // without spending the org's budget or the limiter's.
+    let reads = kv_reads(&app);
+    let org_seen = org_limiter.seen.borrow().len();
+    for auth in ["Bearer wrong-again", good.as_str()] {
+        let reply = send(auth, "203.0.113.7");
+        assert_scim_error(&reply, 429, None);
+        assert!(reply
+            .log
+            .notes
+            .iter()
+            .any(|n| n.contains("too many failed authentications")));
+    }
+    assert_eq!(kv_reads(&app), reads, "a refused caller reached KV");
+    assert_eq!(org_limiter.seen.borrow().len(), org_seen);
+    assert_eq!(caller_limiter.seen.borrow().len(), 4);
+    // Another caller, and the org itself, are served.
+    assert_eq!(send(&good, "198.51.100.2").status, 200);
+    // After the window the caller is heard again.
+    let mut later = app;
+    later.now_ms += u64::from(AUTH_FAILURE_PERIOD_SECS) * 1000;
+    let reply = later.limited(
+        Method::Get,
+        &path,
+        vec![
+            ("authorization", &good),
+            ("cf-connecting-ip", "203.0.113.7"),
+        ],
+        b"",
+        Some(&org_limiter),
+        Some(limit),
+    );
+    assert_eq!(reply.status, 200);
+}
+
+#[test]
+fn a_caller_without_an_address_shares_one_budget_that_header_junk_cannot_escape() {
+    let app = TestApp::new();
+    let caller_limiter = CountingLimiter::with_period(1, AUTH_FAILURE_PERIOD_SECS);
+    let refused = RefusedCallers::new();
+    let limit = CallerLimit {
+        limiter: &caller_limiter,
+        refused: &refused,
+    };
+    let path = format!("/scim/v2/{}/Users", app.org);
+    let statuses: Vec<u16> = [None, Some("not an address"), Some("")]
+        .into_iter()
+        .map(|ip| {
+            let mut headers = vec![("authorization", "Bearer wrong")];
+            headers.extend(ip.map(|ip| ("cf-connecting-ip", ip)));
+            app.limited(Method::Get, &path, headers, b"", None, Some(limit))
+                .status
+        })
+        .collect();
+    assert_eq!(statuses, [401, 429, 429]);
+}
+
+#[test]
+fn a_failing_caller_limiter_lets_failures_answer_401() {
+    let app = TestApp::new();
+    let refused = RefusedCallers::new();
+    let reply = app.limited(
+        Method::Get,
+        &format!("/scim/v2/{}/Users", app.org),
+        vec![("authorization", "Bearer wrong")],
+        b"",
+        None,
+        Some(CallerLimit {
+            limiter: &BrokenLimiter,
+            refused: &refused,
+        }),
+    );
+    assert_scim_error(&reply, 401, None);
+    assert!(reply
+        .log
+        .notes
+        .iter()
+        .any(|n| n.starts_with("failed-authentication limiter unavailable")));
 }
 
 #[test]
@@ -356,4 +492,34 @@ fn every_request_log_names_org_method_route_status_and_round_trips() {
         .get("/Users?filter=userName%20eq%20%22secret-value%22");
     assert_eq!(reply.log.route, "Users");
     assert!(!format!("{:?}", reply.log).contains("secret-value"));
+}
+
+#[test]
+fn wrong_admin_secrets_spend_the_callers_failed_authentication_budget() {
+    let app = TestApp::new();
+    let caller_limiter = CountingLimiter::with_period(2, AUTH_FAILURE_PERIOD_SECS);
+    let refused = RefusedCallers::new();
+    let limit = CallerLimit {
+        limiter: &caller_limiter,
+        refused: &refused,
+    };
+    let send = |secret: &str| {
+        let auth = format!("Bearer {secret}");
+        app.limited(
+            Method::Get,
+            "/admin/orgs/acme/token",
+            vec![("authorization", &auth), ("cf-connecting-ip", "192.0.2.1")],
+            b"",
+            None,
+            Some(limit),
+        )
+    };
+    let good = super::test_app::ADMIN_SECRET;
+    assert_eq!(send(good).status, 200);
+    assert_eq!(send("guess-1").status, 401);
+    assert_eq!(send("guess-2").status, 401);
+    assert_scim_error(&send("guess-3"), 429, None);
+    // Refused now, the right secret included, without another count.
+    assert_scim_error(&send(good), 429, None);
+    assert_eq!(caller_limiter.seen.borrow().len(), 3);
 }

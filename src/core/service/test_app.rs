@@ -1,7 +1,7 @@
 //! A native test harness for the whole service: SQLite with `schema.sql`, in-memory KV, a
 //! seeded org and token. Requests go through `handle` exactly as the Workers glue sends them.
 
-use super::{handle, RequestLog, Runtime};
+use super::{handle, CallerLimit, RequestLog, Runtime};
 use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::kv::KeyValue;
 use crate::core::rate_limit::RateLimiter;
@@ -23,6 +23,8 @@ pub(crate) struct TestApp {
 
 /// The admin secret native tests configure.
 pub(crate) const ADMIN_SECRET: &str = "operator-secret";
+/// The `DOCUMENTATION_URI` native tests configure.
+pub(crate) const DOCUMENTATION_URI: &str = "https://docs.example.com/scim-edge";
 
 pub(crate) struct Reply {
     pub status: u16,
@@ -120,6 +122,19 @@ impl TestApp {
         body: &[u8],
         rate_limiter: Option<&dyn RateLimiter>,
     ) -> Reply {
+        self.limited(method, path, headers, body, rate_limiter, None)
+    }
+
+    /// `raw_bytes` with both limiters: per org and per caller (failed authentications).
+    pub fn limited(
+        &self,
+        method: Method,
+        path: &str,
+        headers: Vec<(&str, &str)>,
+        body: &[u8],
+        rate_limiter: Option<&dyn RateLimiter>,
+        caller_limit: Option<CallerLimit<'_>>,
+    ) -> Reply {
         let (path, query) = path.split_once('?').unwrap_or((path, ""));
         let request = HttpRequest {
             method,
@@ -139,6 +154,8 @@ impl TestApp {
             admin_secret: self.admin_secret,
             rate_limiter,
             local_dev: self.local_dev,
+            caller_limit,
+            documentation_uri: Some(DOCUMENTATION_URI),
         };
         let outcome = block_on(handle(&request, &runtime));
         Reply {

@@ -9,20 +9,18 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-/// Every event of the org's log, through the Events API, following `next`.
+/// Every retained event of the org's log, through the Events API: from the oldest (no
+/// `after`), then following `next`.
 fn all_events(org: &str) -> Vec<Value> {
     let mut out = Vec::new();
-    let mut after = 0;
+    let mut after: Option<i64> = None;
     loop {
-        let reply = admin(
-            "GET",
-            &format!("{org}/events?after={after}&limit=1000"),
-            None,
-        );
+        let from = after.map_or(String::new(), |a| format!("after={a}&"));
+        let reply = admin("GET", &format!("{org}/events?{from}limit=1000"), None);
         assert_eq!(reply.status, 200, "{}", reply.text);
         let body = reply.json();
         out.extend(body["events"].as_array().unwrap().iter().cloned());
-        after = body["next"].as_i64().unwrap();
+        after = body["next"].as_i64();
         if body["hasMore"] == false {
             return out;
         }
@@ -174,13 +172,47 @@ fn a_receiver_failing_three_times_gets_the_event_on_the_fourth_attempt() {
     assert_eq!(distinct_ids(&again).len(), 1);
 }
 
+/// Runs SQL on the running instance's local D1 (as an operator's `wrangler d1 execute`).
+fn execute_local_sql(sql: &str) {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let output = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source scripts/tool-env.sh && wrangler d1 execute DB --local --persist-to \"$1\" --command \"$2\""
+        ))
+        .args(["execute", crate::helpers::persist_dir(), sql])
+        .current_dir(root)
+        .output()
+        .expect("run wrangler d1 execute");
+    assert!(
+        output.status.success(),
+        "d1 execute: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[test]
-fn the_cron_runs_and_keeps_events_inside_retention() {
+fn the_cron_prunes_events_past_retention_and_the_api_answers_410() {
     let app = TestApp::new();
-    app.create_user_id("kept@example.com");
+    app.create_user_id("old@example.com");
+    app.create_user_id("new@example.com");
+    // Age the first event past the 90-day retention.
+    execute_local_sql(&format!(
+        "UPDATE events SET occurred_at = '2020-01-01T00:00:00.000Z' WHERE org = '{}' AND seq = 1",
+        app.org
+    ));
     run_cron();
     let events = all_events(&app.org);
     assert_eq!(types(&events), vec!["user.created"]);
+    assert_eq!(events[0]["seq"], 2);
+    // A reader that last saw nothing (after=0) missed seq 1: 410 names the oldest retained.
+    let gone = admin("GET", &format!("{}/events?after=0", app.org), None);
+    assert_eq!(gone.status, 410, "{}", gone.text);
+    assert_eq!(gone.json()["oldestSeq"], 2);
+    assert_eq!(
+        admin("GET", &format!("{}/events?after=1", app.org), None).status,
+        200
+    );
 }
 
 #[test]

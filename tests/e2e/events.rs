@@ -177,9 +177,7 @@ fn execute_local_sql(sql: &str) {
     let root = env!("CARGO_MANIFEST_DIR");
     let output = std::process::Command::new("bash")
         .arg("-c")
-        .arg(format!(
-            "source scripts/tool-env.sh && wrangler d1 execute DB --local --persist-to \"$1\" --command \"$2\""
-        ))
+        .arg("source scripts/tool-env.sh && wrangler d1 execute DB --local --persist-to \"$1\" --command \"$2\"")
         .args(["execute", crate::helpers::persist_dir(), sql])
         .current_dir(root)
         .output()

@@ -402,3 +402,31 @@ fn an_injected_d1_failure_leaves_neither_the_change_nor_its_event() {
         assert_eq!(users[0]["active"], 1, "{name}: no change either");
     }
 }
+
+#[test]
+fn member_events_show_the_display_as_sent_else_the_members_name() {
+    let app = TestApp::new();
+    let (a, b) = (app.create_user("ann"), app.create_user("ben"));
+    let (reply, events) = appended(&app, || {
+        app.post(
+            "/Groups",
+            &json!({"displayName": "G", "members": [{"value": a, "display": "Ann (HR)"}, {"value": b}]}),
+        )
+    });
+    assert_eq!(reply.status, 201);
+    let display = |events: &[Value], id: &str| {
+        events
+            .iter()
+            .find(|e| e["data"]["member"]["value"] == id)
+            .map(|e| e["data"]["member"]["display"].clone())
+            .unwrap()
+    };
+    assert_eq!(display(&events, &a), "Ann (HR)");
+    assert_eq!(display(&events, &b), "ben");
+    let path = format!("/Groups/{}", reply.json()["id"].as_str().unwrap());
+    let (_, events) = appended(&app, || {
+        app.patch(&path, &patch(json!([{"op": "remove", "path": "members"}])))
+    });
+    assert_eq!(display(&events, &a), "Ann (HR)");
+    assert_eq!(display(&events, &b), "ben");
+}

@@ -142,8 +142,8 @@ pub fn deleted(
              WHERE r.org = ?1 AND r.id = ?2{condition}",
             table = table(rt),
             display = match rt {
-                ResourceType::User => "COALESCE(r.display_name, r.user_name)",
-                ResourceType::Group => "r.display_name",
+                ResourceType::User => "COALESCE(m.display, r.display_name, r.user_name)",
+                ResourceType::Group => "COALESCE(m.display, r.display_name)",
             },
         ),
         params.clone(),
@@ -175,11 +175,13 @@ fn ids_json(ids: &[&str]) -> String {
 
 /// The group `g` (this request's write of it, at `?3`) and the member `c.value`, with its
 /// type and display name from its own row, as event columns.
+/// `display` follows the rule of `members[].display` (docs/groups.md): as the client sent it
+/// (`c.d`), else the member's own name.
 const MEMBER_EVENT_COLUMNS: &str =
     "json_object('type', 'Group', 'id', g.id, 'externalId', g.external_id, 'displayName', g.display_name), \
      json_object('group', json_object('id', g.id, 'displayName', g.display_name), \
        'member', json_object('type', CASE WHEN u.id IS NOT NULL THEN 'User' ELSE 'Group' END, \
-       'value', c.value, 'display', COALESCE(u.display_name, u.user_name, mg.display_name)))";
+       'value', c.value, 'display', COALESCE(c.d, u.display_name, u.user_name, mg.display_name)))";
 
 /// Which ids of a chunk an event is about, relative to the membership as it stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,35 +192,47 @@ enum Selection {
     Members,
 }
 
+/// A member list as `[{"v": id, "d": display}]` (`d` as the request sent it, or null).
+fn members_json(members: &[(&str, Option<&str>)]) -> String {
+    Value::from(
+        members
+            .iter()
+            .map(|(v, d)| serde_json::json!({"v": v, "d": d}))
+            .collect::<Vec<_>>(),
+    )
+    .to_string()
+}
+
 fn member_events_for(
     org: &str,
     group_id: &str,
     version: i64,
-    ids: &[&str],
+    members: &[(&str, Option<&str>)],
     selection: Selection,
     occurred_at: &str,
 ) -> Vec<Statement> {
     let (kind, condition) = match selection {
         Selection::NotYetMembers => (
             EventType::GroupMemberAdded,
-            "(u.id IS NOT NULL OR mg.id IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM group_members m \
-             WHERE m.org = ?1 AND m.group_id = ?2 AND m.member_id = c.value)",
+            "(u.id IS NOT NULL OR mg.id IS NOT NULL) AND gm.member_id IS NULL",
         ),
-        Selection::Members => (
-            EventType::GroupMemberRemoved,
-            "EXISTS (SELECT 1 FROM group_members m WHERE m.org = ?1 AND m.group_id = ?2 AND m.member_id = c.value)",
-        ),
+        Selection::Members => (EventType::GroupMemberRemoved, "gm.member_id IS NOT NULL"),
     };
-    ids.chunks(MEMBERS_PER_STATEMENT)
+    members.chunks(MEMBERS_PER_STATEMENT)
         .map(|chunk| {
             Statement::new(
                 format!(
                     "INSERT INTO events ({COLUMNS}) \
                      SELECT ?1, b.last + ROW_NUMBER() OVER (ORDER BY c.k), {NEW_EVENT_ID}, '{kind}', ?5, \
                      {MEMBER_EVENT_COLUMNS}, NULL, 'scim' \
-                     FROM (SELECT value, MIN(key) AS k FROM json_each(?4) GROUP BY value) c \
+                     FROM (SELECT l.v AS value, MIN(l.k) AS k, COALESCE(l.d, gm.display) AS d \
+                       FROM (SELECT json_extract(value, '$.v') AS v, json_extract(value, '$.d') AS d, key AS k \
+                       FROM json_each(?4)) l \
+                       LEFT JOIN group_members gm ON gm.org = ?1 AND gm.group_id = ?2 AND gm.member_id = l.v \
+                       GROUP BY l.v) c \
                      JOIN groups g ON g.org = ?1 AND g.id = ?2 AND g.version = ?3 \
                      CROSS JOIN (SELECT {LAST_SEQ} AS last) b \
+                     LEFT JOIN group_members gm ON gm.org = ?1 AND gm.group_id = ?2 AND gm.member_id = c.value \
                      LEFT JOIN users u ON u.org = ?1 AND u.id = c.value \
                      LEFT JOIN groups mg ON mg.org = ?1 AND mg.id = c.value \
                      WHERE {condition}",
@@ -228,7 +242,7 @@ fn member_events_for(
                     org.into(),
                     group_id.into(),
                     version.into(),
-                    ids_json(chunk).into(),
+                    members_json(chunk).into(),
                     occurred_at.into(),
                 ],
             )
@@ -249,7 +263,7 @@ pub fn initial_members_added(
             "INSERT INTO events ({COLUMNS}) \
              SELECT ?1, b.last + ROW_NUMBER() OVER (ORDER BY c.value), {NEW_EVENT_ID}, \
              'group.member_added', ?4, {MEMBER_EVENT_COLUMNS}, NULL, 'scim' \
-             FROM (SELECT member_id AS value FROM group_members WHERE org = ?1 AND group_id = ?2) c \
+             FROM (SELECT member_id AS value, display AS d FROM group_members WHERE org = ?1 AND group_id = ?2) c \
              JOIN groups g ON g.org = ?1 AND g.id = ?2 AND g.version = ?3 \
              CROSS JOIN (SELECT {LAST_SEQ} AS last) b \
              LEFT JOIN users u ON u.org = ?1 AND u.id = c.value \
@@ -264,20 +278,21 @@ pub fn initial_members_added(
     )
 }
 
-/// Before `groups::add_members` (same ids): `group.member_added` for each id that is about to
-/// become a member (exists in the org, not a member yet; duplicates count once).
+/// Before the membership statement that adds `members` (id, display as sent):
+/// `group.member_added` for each that is about to become a member (exists in the org, not a
+/// member yet; duplicates count once).
 pub fn members_added(
     org: &str,
     group_id: &str,
     version: i64,
-    ids: &[&str],
+    members: &[(&str, Option<&str>)],
     occurred_at: &str,
 ) -> Vec<Statement> {
     member_events_for(
         org,
         group_id,
         version,
-        ids,
+        members,
         Selection::NotYetMembers,
         occurred_at,
     )
@@ -292,7 +307,15 @@ pub fn members_removed(
     ids: &[&str],
     occurred_at: &str,
 ) -> Vec<Statement> {
-    member_events_for(org, group_id, version, ids, Selection::Members, occurred_at)
+    let members: Vec<(&str, Option<&str>)> = ids.iter().map(|id| (*id, None)).collect();
+    member_events_for(
+        org,
+        group_id,
+        version,
+        &members,
+        Selection::Members,
+        occurred_at,
+    )
 }
 
 /// Before `groups::remove_all_members`: `group.member_removed` for every member, except the
@@ -309,7 +332,7 @@ pub fn all_members_removed(
             "INSERT INTO events ({COLUMNS}) \
              SELECT ?1, b.last + ROW_NUMBER() OVER (ORDER BY c.value), {NEW_EVENT_ID}, \
              'group.member_removed', ?5, {MEMBER_EVENT_COLUMNS}, NULL, 'scim' \
-             FROM (SELECT member_id AS value FROM group_members WHERE org = ?1 AND group_id = ?2) c \
+             FROM (SELECT member_id AS value, display AS d FROM group_members WHERE org = ?1 AND group_id = ?2) c \
              JOIN groups g ON g.org = ?1 AND g.id = ?2 AND g.version = ?3 \
              CROSS JOIN (SELECT {LAST_SEQ} AS last) b \
              LEFT JOIN users u ON u.org = ?1 AND u.id = c.value \
@@ -326,6 +349,14 @@ pub fn all_members_removed(
     )
 }
 
+/// Each member's id and the display the request sent.
+fn listed(members: &[Member]) -> Vec<(&str, Option<&str>)> {
+    members
+        .iter()
+        .map(|m| (m.value.as_str(), m.display.as_deref()))
+        .collect()
+}
+
 /// The member events of one membership change of a group write (`applied`), to run just
 /// before `members::change_statements` of the same change: each compares the list with the
 /// membership as it stands, so only real joins and departures are recorded.
@@ -335,13 +366,9 @@ pub fn member_change(
     occurred_at: &str,
 ) -> Vec<Statement> {
     let (org, group, version) = (applied.org.as_str(), applied.id.as_str(), applied.version);
-    let ids =
-        |members: &[Member]| -> Vec<String> { members.iter().map(|m| m.value.clone()).collect() };
     match change {
         MemberChange::Add(members) => {
-            let ids = ids(members);
-            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-            members_added(org, group, version, &ids, occurred_at)
+            members_added(org, group, version, &listed(members), occurred_at)
         }
         MemberChange::Remove(ids) => {
             let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
@@ -349,10 +376,10 @@ pub fn member_change(
         }
         MemberChange::RemoveAll => vec![all_members_removed(org, group, version, &[], occurred_at)],
         MemberChange::ReplaceAll(members) => {
-            let ids = ids(members);
-            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let listed = listed(members);
+            let ids: Vec<&str> = listed.iter().map(|(id, _)| *id).collect();
             let mut statements = vec![all_members_removed(org, group, version, &ids, occurred_at)];
-            statements.extend(members_added(org, group, version, &ids, occurred_at));
+            statements.extend(members_added(org, group, version, &listed, occurred_at));
             statements
         }
     }

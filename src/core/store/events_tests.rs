@@ -112,7 +112,8 @@ fn member_events_cover_exactly_the_changed_memberships_in_order() {
     );
     // `a` is a member already, `zz` does not exist, `c` is listed twice.
     let ids = ["c", "a", "zz", "b", "c"];
-    let mut batch = members_added("acme", "g", 5, &ids, "t1");
+    let listed: Vec<(&str, Option<&str>)> = ids.iter().map(|id| (*id, None)).collect();
+    let mut batch = members_added("acme", "g", 5, &listed, "t1");
     batch.push(add_members_sql("g", &ids));
     block_on(db.batch(batch)).unwrap();
     let events = db.query(
@@ -134,7 +135,7 @@ fn member_events_cover_exactly_the_changed_memberships_in_order() {
     assert_eq!(members, vec![(1, "c".into()), (2, "b".into())]);
 
     // Adding them again changes nothing and appends nothing.
-    block_on(db.batch(members_added("acme", "g", 5, &ids, "t2"))).unwrap();
+    block_on(db.batch(members_added("acme", "g", 5, &listed, "t2"))).unwrap();
     assert_eq!(seqs(&db, "acme").len(), 2);
 
     // Replacing the list with [b, c]: only `a` leaves.

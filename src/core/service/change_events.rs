@@ -12,7 +12,7 @@ use crate::core::events::{EventType, NewEvent, Source};
 use crate::core::schema::ResourceType;
 use crate::core::store::plan::{Applied, Plan};
 use crate::core::store::resource::Stored;
-use crate::core::store::{events as log, WriteStamp};
+use crate::core::store::{events as log, member_events, WriteStamp};
 use serde_json::Value;
 
 fn event<D, K>(
@@ -64,7 +64,7 @@ pub(crate) fn on_create<D, K, T: 'static>(
     match rt {
         ResourceType::User => plan,
         ResourceType::Group => plan.with_side_effect(|applied| {
-            log::initial_members_added(&applied.org, &applied.id, applied.version, now)
+            member_events::initial_members_added(&applied.org, &applied.id, applied.version, now)
         }),
     }
 }

@@ -4,6 +4,7 @@
 use super::*;
 use crate::core::db::Database;
 use crate::core::events::model::{EventType, NewEvent, Source};
+use crate::core::store::member_events::{all_members_removed, members_added, members_removed};
 use crate::core::testing::{block_on, run, SqliteDb, SCHEMA_SQL};
 use serde_json::json;
 

@@ -1,7 +1,7 @@
 //! SQL for groups (table `groups`). Membership rows are written by `store::members`, in the
 //! same batch as the group row and guarded by it.
 
-use super::events;
+use super::member_events;
 use super::members::{self, MemberChange};
 use super::plan::{Applied, Plan, PlanBuilder};
 use super::precondition::IfMatch;
@@ -189,7 +189,7 @@ pub fn update(
     let applied = applied(org, id, stamp.version);
     for change in changes {
         // Its events first: they compare the change with the membership before it.
-        b.extend(events::member_change(&applied, *change, &stamp.now));
+        b.extend(member_events::member_change(&applied, *change, &stamp.now));
         b.extend(members::change_statements(&applied, *change));
     }
     b.side_effect_slot(applied);

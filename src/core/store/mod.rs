@@ -10,6 +10,7 @@ pub mod events;
 pub mod groups;
 pub mod list;
 pub mod list_query;
+pub mod member_events;
 pub mod members;
 pub mod plan;
 pub mod precondition;

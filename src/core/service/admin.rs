@@ -8,18 +8,22 @@
 //! the API. With a secret, a missing or wrong one is a 401. The secret is never logged, and
 //! neither is a token: the log gets the org and what was done.
 
+use super::console;
+use super::console::batch as console_batch;
 use super::context::{Ctx, Failure};
 use super::{events_api, webhooks_api};
 use crate::core::auth::{bearer_token, AuthFailure};
 use crate::core::clock::format_timestamp;
+use crate::core::console::{registry, setup_link};
 use crate::core::db::Database;
+use crate::core::db::Statement;
 use crate::core::error::ScimError;
 use crate::core::events::webhook::Scope;
 use crate::core::events::{EventType, NewEvent, Source};
 use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::kv::KeyValue;
 use crate::core::org::OrgName;
-use crate::core::store::events as log;
+use crate::core::store::events::{self as log, Guard};
 use crate::core::store::purge::{self, OrgTable};
 use crate::core::token::{kv_key, GraceToken, NewToken, TokenRecord};
 use serde_json::{json, Map, Value};
@@ -58,21 +62,38 @@ pub(crate) async fn handle<D: Database, K: KeyValue>(
     org: Option<&OrgName>,
     rest: &[String],
 ) -> Result<HttpResponse, Failure> {
-    if let Err(why) = check_secret(secret, ctx.request.header("authorization")) {
+    // The console signs in once and then sends its session cookie instead of the secret.
+    if ctx.request.header("authorization").is_none() && console::has_session_cookie(ctx) {
+        if let Err(refused) = console::check_session(ctx, secret).await? {
+            return Ok(refused);
+        }
+    } else if let Err(why) = check_secret(secret, ctx.request.header("authorization")) {
         ctx.note(format!("admin auth: {why:?}"));
         return Ok(unauthorized());
     }
+    let Some(org) = org else {
+        // `/admin/webhook` takes every org's events; the rest without an org is the console's.
+        if rest.len() == 1 && rest[0] == "webhook" {
+            return webhook(ctx, &Scope::Deployment, ctx.request.method).await;
+        }
+        return console::org_collection(ctx).await;
+    };
+    dispatch(ctx, org, rest).await
+}
+
+/// Runs an authorised request on one org's admin routes (the setup page reaches a few of them
+/// with its link instead of the secret).
+pub(crate) async fn dispatch<D: Database, K: KeyValue>(
+    ctx: &Ctx<'_, D, K>,
+    org: &OrgName,
+    rest: &[String],
+) -> Result<HttpResponse, Failure> {
     let method = ctx.request.method;
     let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
-    let Some(org) = org else {
-        return match (rest.as_slice(), method) {
-            (["webhook"], method) => webhook(ctx, &Scope::Deployment, method).await,
-            _ => Err(no_such_endpoint()),
-        };
-    };
     match (rest.as_slice(), method) {
         ([], Method::Delete) => delete_org(ctx, org, PURGE_LIMITS).await,
-        ([], _) => Ok(method_not_allowed(method, "DELETE")),
+        ([], Method::Post) => console::create_org(ctx, org).await,
+        ([], _) => Ok(method_not_allowed(method, "POST, DELETE")),
         (["token"], Method::Post) => create_token(ctx, org).await,
         (["token"], Method::Get) => token_metadata(ctx, org).await,
         (["token"], Method::Delete) => revoke_token(ctx, org).await,
@@ -86,7 +107,7 @@ pub(crate) async fn handle<D: Database, K: KeyValue>(
         (["webhook", "redeliver"], _) => Ok(method_not_allowed(method, "POST")),
         (["deliveries"], Method::Get) => webhooks_api::deliveries(ctx, org.as_str()).await,
         (["deliveries"], _) => Ok(method_not_allowed(method, "GET")),
-        _ => Err(no_such_endpoint()),
+        _ => console::org_routes(ctx, org, &rest).await,
     }
 }
 
@@ -103,13 +124,14 @@ async fn webhook<D: Database, K>(
     }
 }
 
-/// Appends an operator event to `org`'s log (one D1 round trip) and asks for its delivery.
-async fn record_event<D: Database, K>(
+/// The statement appending an operator event to `org`'s log, for the admin request's own
+/// batch (the caller asks for delivery once that batch ran).
+fn operator_event<D, K>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
     kind: EventType,
     data: Value,
-) -> Result<(), Failure> {
+) -> Statement {
     let event = NewEvent {
         kind,
         occurred_at: format_timestamp(ctx.now_ms()),
@@ -118,15 +140,12 @@ async fn record_event<D: Database, K>(
         previous: None,
         source: Source::Admin,
     };
-    ctx.run(log::append_plan(org.as_str(), Some(&event)))
-        .await?;
-    ctx.wake_deliveries(org.as_str());
-    Ok(())
+    log::append(org.as_str(), &event, Guard::Always)
 }
 
 /// Compares the presented secret with the configured one in constant time. Both are hashed
 /// first so the comparison also takes the same time whatever their lengths.
-fn check_secret(secret: &str, authorization: Option<&str>) -> Result<(), AuthFailure> {
+pub(super) fn check_secret(secret: &str, authorization: Option<&str>) -> Result<(), AuthFailure> {
     let presented = bearer_token(authorization)?;
     let presented = Sha256::digest(presented.as_bytes());
     let expected = Sha256::digest(secret.as_bytes());
@@ -148,7 +167,7 @@ fn unauthorized() -> HttpResponse {
         .with_header("www-authenticate", "Bearer realm=\"scim-edge-admin\"")
 }
 
-fn no_such_endpoint() -> Failure {
+pub(super) fn no_such_endpoint() -> Failure {
     ScimError::not_found(
         "No such admin endpoint. Admin routes are /admin/orgs/{org}, /admin/orgs/{org}/token, \
          /admin/orgs/{org}/events, /admin/orgs/{org}/webhook, /admin/orgs/{org}/deliveries and \
@@ -157,7 +176,7 @@ fn no_such_endpoint() -> Failure {
     .into()
 }
 
-fn method_not_allowed(method: Method, allow: &str) -> HttpResponse {
+pub(super) fn method_not_allowed(method: Method, allow: &str) -> HttpResponse {
     let error = ScimError::method_not_allowed(format!(
         "Method {} is not allowed on this endpoint; allowed: {allow}.",
         method.as_str()
@@ -242,7 +261,7 @@ fn metadata(org: &OrgName, record: &TokenRecord, now_ms: u64, token: Option<&str
 /// `POST /admin/orgs/{org}/token`: a new token, shown once. The org's current token stops
 /// working at once, or keeps working for `graceSeconds` as the record's `previous`. Only the
 /// token being replaced gets a grace period: one that was itself in grace stops at once.
-async fn create_token<D: Database, K: KeyValue>(
+pub(super) async fn create_token<D: Database, K: KeyValue>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
 ) -> Result<HttpResponse, Failure> {
@@ -266,16 +285,27 @@ async fn create_token<D: Database, K: KeyValue>(
     }
     let stored = serde_json::to_string(&record)
         .map_err(|e| Failure::Internal(format!("token record: {e}")))?;
-    // The event is written first: if KV then fails, the answer is a 500 and the event stands
-    // (docs/events.md: operator events are at least once).
-    record_event(
+    ctx.runtime.kv.put(&kv_key(org.as_str()), &stored).await?;
+    // The registry row and the event go together, in one batch after the KV change.
+    console_batch(
         ctx,
-        org,
-        EventType::OrgTokenCreated,
-        metadata(org, &record, now, None),
+        vec![
+            registry::upsert_token(
+                org.as_str(),
+                &record.created,
+                &record.created,
+                &record.last4,
+            ),
+            operator_event(
+                ctx,
+                org,
+                EventType::OrgTokenCreated,
+                metadata(org, &record, now, None),
+            ),
+        ],
     )
     .await?;
-    ctx.runtime.kv.put(&kv_key(org.as_str()), &stored).await?;
+    ctx.wake_deliveries(org.as_str());
     ctx.note(format!(
         "admin: new token for {org} (replaced: {}, grace: {}s)",
         current.is_some(),
@@ -309,16 +339,21 @@ async fn revoke_token<D: Database, K: KeyValue>(
 ) -> Result<HttpResponse, Failure> {
     let key = kv_key(org.as_str());
     // Only a revocation that ends a token is an event; repeating the DELETE appends nothing.
-    if ctx.runtime.kv.get(&key).await?.is_some() {
-        record_event(
+    let had_token = ctx.runtime.kv.get(&key).await?.is_some();
+    ctx.runtime.kv.delete(&key).await?;
+    let mut statements = vec![registry::clear_token(org.as_str())];
+    if had_token {
+        statements.push(operator_event(
             ctx,
             org,
             EventType::OrgTokenRevoked,
             json!({"org": org.as_str()}),
-        )
-        .await?;
+        ));
     }
-    ctx.runtime.kv.delete(&key).await?;
+    console_batch(ctx, statements).await?;
+    if had_token {
+        ctx.wake_deliveries(org.as_str());
+    }
     ctx.note(format!("admin: token of {org} revoked"));
     Ok(HttpResponse {
         status: 204,
@@ -399,6 +434,14 @@ pub(crate) async fn delete_org<D: Database, K: KeyValue>(
     if had_token {
         ctx.runtime.kv.delete(&key).await?;
     }
+    console_batch(
+        ctx,
+        vec![
+            registry::delete(org.as_str()),
+            setup_link::delete_for_org(org.as_str()),
+        ],
+    )
+    .await?;
     let now = format_timestamp(ctx.now_ms());
     let (removed, complete) = purge_org(ctx, org.as_str(), limits, |removed| {
         // Deleting an org that never existed (or is already gone) records nothing.

@@ -1,4 +1,4 @@
--- Migration 0004: the change log, event numbering, webhook endpoints and deliveries
+-- Migration 0005: the change log, event numbering, webhook endpoints and deliveries
 -- (docs/events.md). The same statements as schema.sql; safe to apply repeatedly.
 
 -- The directory change log (docs/events.md). Each org's events are numbered 1, 2, 3, ... with

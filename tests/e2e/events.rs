@@ -143,13 +143,21 @@ fn a_receiver_failing_three_times_gets_the_event_on_the_fourth_attempt() {
     let answered: Vec<u16> = got.iter().map(|d| d.answered).collect();
     assert_eq!(answered, vec![500, 500, 500, 200]);
     assert_eq!(distinct_ids(&got).len(), 1, "retries keep the webhook-id");
-    let listing = admin("GET", &format!("{}/deliveries", app.org), None).json();
-    let statuses: Vec<&str> = listing["deliveries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["status"].as_str().unwrap())
-        .collect();
+    // The pump records an attempt after the receiver answered it: wait for the fourth.
+    let started = std::time::Instant::now();
+    let (listing, statuses) = loop {
+        let listing = admin("GET", &format!("{}/deliveries", app.org), None).json();
+        let statuses: Vec<String> = listing["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["status"].as_str().unwrap().to_owned())
+            .collect();
+        if statuses.len() >= 4 || started.elapsed() > Duration::from_secs(20) {
+            break (listing, statuses);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert_eq!(
         statuses,
         vec!["delivered", "retrying", "retrying", "retrying"]

@@ -180,21 +180,26 @@ fn a_receiver_failing_three_times_gets_the_event_on_the_fourth_attempt() {
     assert_eq!(distinct_ids(&again).len(), 1);
 }
 
-/// Runs SQL on the running instance's local D1 (as an operator's `wrangler d1 execute`).
+/// Runs SQL on the running instance's local D1 (as an operator's `wrangler d1 execute`),
+/// again while the running worker holds the database (SQLITE_BUSY).
 fn execute_local_sql(sql: &str) {
     let root = env!("CARGO_MANIFEST_DIR");
-    let output = std::process::Command::new("bash")
-        .arg("-c")
-        .arg("source scripts/tool-env.sh && wrangler d1 execute DB --local --persist-to \"$1\" --command \"$2\"")
-        .args(["execute", crate::helpers::persist_dir(), sql])
-        .current_dir(root)
-        .output()
-        .expect("run wrangler d1 execute");
-    assert!(
-        output.status.success(),
-        "d1 execute: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let mut last = String::new();
+    for _ in 0..20 {
+        let output = std::process::Command::new("bash")
+            .arg("-c")
+            .arg("source scripts/tool-env.sh && wrangler d1 execute DB --local --persist-to \"$1\" --command \"$2\"")
+            .args(["execute", crate::helpers::persist_dir(), sql])
+            .current_dir(root)
+            .output()
+            .expect("run wrangler d1 execute");
+        if output.status.success() {
+            return;
+        }
+        last = String::from_utf8_lossy(&output.stderr).into_owned();
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    panic!("d1 execute: {last}");
 }
 
 #[test]

@@ -17,6 +17,8 @@ pub(crate) struct TestApp {
     pub now_ms: u64,
     /// The deployment's `ADMIN_SECRET`: `Some(ADMIN_SECRET)` unless `without_admin_secret`.
     pub admin_secret: Option<&'static str>,
+    /// `LOCAL_DEV`: true, as under `make dev` and the e2e suite.
+    pub local_dev: bool,
 }
 
 /// The admin secret native tests configure.
@@ -29,6 +31,8 @@ pub(crate) struct Reply {
     pub response: HttpResponse,
     /// The structured log line the glue would print for this request.
     pub log: RequestLog,
+    /// The delivery messages the glue would enqueue after the response.
+    pub deliveries: Vec<crate::core::events::delivery::DeliveryMessage>,
 }
 
 impl Reply {
@@ -55,6 +59,7 @@ impl TestApp {
             token: String::new(),
             now_ms: 1_795_873_500_000,
             admin_secret: Some(ADMIN_SECRET),
+            local_dev: true,
         };
         app.with_org("acme")
     }
@@ -148,6 +153,7 @@ impl TestApp {
             now_ms: self.now_ms,
             admin_secret: self.admin_secret,
             rate_limiter,
+            local_dev: self.local_dev,
             caller_limit,
             documentation_uri: Some(DOCUMENTATION_URI),
         };
@@ -156,6 +162,7 @@ impl TestApp {
             status: outcome.response.status,
             response: outcome.response,
             log: outcome.log,
+            deliveries: outcome.deliveries,
         }
     }
 

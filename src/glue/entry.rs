@@ -39,6 +39,21 @@ thread_local! {
 /// KV; the bench compares both).
 pub const TOKEN_CACHE_VAR: &str = "TOKEN_CACHE";
 
+/// The shard pool (`SHARDS`) and a D1 handle for each shard, in the same order.
+pub(crate) fn shard_pool(env: &Env) -> Result<(ShardConfig, Vec<D1>), String> {
+    let shards = ShardConfig::parse(env.var(SHARDS_VAR).ok().map(|v| v.to_string()).as_deref())?;
+    let dbs = shards
+        .shards()
+        .iter()
+        .map(|shard| {
+            env.d1(&shard.binding)
+                .map(D1)
+                .map_err(|e| format!("shard {}: binding {}: {e}", shard.name, shard.binding))
+        })
+        .collect::<Result<Vec<D1>, String>>()?;
+    Ok((shards, dbs))
+}
+
 fn token_cache(env: &Env) -> Option<&'static TokenCache> {
     let off = env
         .var(TOKEN_CACHE_VAR)
@@ -53,12 +68,12 @@ fn start() {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let started = Date::now().as_millis();
     // For answers given before the core runs (refusals, platform failures); the core derives
     // the same id from the same `cf-ray` for everything else.
     let request_id = RequestId::new(req.headers().get("cf-ray").ok().flatten().as_deref());
-    let response = match serve(req, &env, started, &request_id).await {
+    let response = match serve(req, &env, &ctx, started, &request_id).await {
         Ok(response) => response,
         Err(message) => {
             console_log!(
@@ -75,6 +90,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 async fn serve(
     mut req: Request,
     env: &Env,
+    ctx: &Context,
     started: u64,
     request_id: &RequestId,
 ) -> Result<HttpResponse, String> {
@@ -122,16 +138,7 @@ async fn serve(
         headers,
         body,
     };
-    let shards = ShardConfig::parse(env.var(SHARDS_VAR).ok().map(|v| v.to_string()).as_deref())?;
-    let dbs = shards
-        .shards()
-        .iter()
-        .map(|shard| {
-            env.d1(&shard.binding)
-                .map(D1)
-                .map_err(|e| format!("shard {}: binding {}: {e}", shard.name, shard.binding))
-        })
-        .collect::<Result<Vec<D1>, String>>()?;
+    let (shards, dbs) = shard_pool(env)?;
     let kv = Kv(env.kv(KV_BINDING).map_err(|e| e.to_string())?);
     let secret = env
         .secret(ADMIN_SECRET)
@@ -165,8 +172,10 @@ async fn serve(
         }),
         documentation_uri: documentation_uri.as_deref(),
         token_cache: token_cache(env),
+        local_dev: super::events::local_dev(env),
     };
     let outcome = handle(&request, &runtime).await;
+    super::events::enqueue_after_response(env, ctx, outcome.deliveries);
     let mut log = outcome.log;
     if let (Some(note), Some(_)) = (limiter_note, &log.org) {
         log.notes.push(note.to_owned());

@@ -12,15 +12,20 @@ use super::console;
 use super::console::batch as console_batch;
 use super::context::{Ctx, Failure};
 use super::shards;
+use super::{events_api, webhooks_api};
 use crate::core::auth::{bearer_token, AuthFailure};
 use crate::core::clock::format_timestamp;
 use crate::core::console::{registry, setup_link};
 use crate::core::db::Database;
+use crate::core::db::Statement;
 use crate::core::error::ScimError;
+use crate::core::events::webhook::Scope;
+use crate::core::events::{EventType, NewEvent, Source};
 use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::kv::KeyValue;
 use crate::core::org::OrgName;
 use crate::core::shard::Placement;
+use crate::core::store::events::{self as log, Guard};
 use crate::core::store::purge::{self, OrgTable};
 use crate::core::token::{kv_key, GraceToken, NewToken, TokenRecord};
 use serde_json::{json, Map, Value};
@@ -69,6 +74,10 @@ pub(crate) async fn handle<D: Database, K: KeyValue>(
         return Ok(unauthorized());
     }
     let Some(org) = org else {
+        // `/admin/webhook` takes every org's events; the rest without an org is the console's.
+        if rest.len() == 1 && rest[0] == "webhook" {
+            return webhook(ctx, &Scope::Deployment, ctx.request.method).await;
+        }
         return console::org_collection(ctx).await;
     };
     dispatch(ctx, org, rest).await
@@ -97,8 +106,56 @@ pub(crate) async fn dispatch<D: Database, K: KeyValue>(
         (["import"], _) => Ok(method_not_allowed(method, "POST")),
         (["move"], Method::Post) => shards::move_org(ctx, org).await,
         (["move"], _) => Ok(method_not_allowed(method, "POST")),
+        (["events"], Method::Get) => {
+            shards::use_org_shard(ctx, org).await?;
+            events_api::list(ctx, org).await
+        }
+        (["events"], _) => Ok(method_not_allowed(method, "GET")),
+        (["webhook"], method) => webhook(ctx, &Scope::Org(org.to_string()), method).await,
+        (["webhook", "redeliver"], Method::Post) => {
+            shards::use_org_shard(ctx, org).await?;
+            webhooks_api::redeliver(ctx, org.as_str()).await
+        }
+        (["webhook", "redeliver"], _) => Ok(method_not_allowed(method, "POST")),
+        (["deliveries"], Method::Get) => {
+            shards::use_org_shard(ctx, org).await?;
+            webhooks_api::deliveries(ctx, org.as_str()).await
+        }
+        (["deliveries"], _) => Ok(method_not_allowed(method, "GET")),
         _ => console::org_routes(ctx, org, &rest).await,
     }
+}
+
+async fn webhook<D: Database, K>(
+    ctx: &Ctx<'_, D, K>,
+    scope: &Scope,
+    method: Method,
+) -> Result<HttpResponse, Failure> {
+    match method {
+        Method::Put => webhooks_api::put(ctx, scope).await,
+        Method::Get => webhooks_api::get(ctx, scope).await,
+        Method::Delete => webhooks_api::delete(ctx, scope).await,
+        _ => Ok(method_not_allowed(method, "GET, PUT, DELETE")),
+    }
+}
+
+/// The statement appending an operator event to `org`'s log, for the admin request's own
+/// batch (the caller asks for delivery once that batch ran).
+fn operator_event<D, K>(
+    ctx: &Ctx<'_, D, K>,
+    org: &OrgName,
+    kind: EventType,
+    data: Value,
+) -> Statement {
+    let event = NewEvent {
+        kind,
+        occurred_at: format_timestamp(ctx.now_ms()),
+        resource: None,
+        data,
+        previous: None,
+        source: Source::Admin,
+    };
+    log::append(org.as_str(), &event, Guard::Always)
 }
 
 /// Compares the presented secret with the configured one in constant time. Both are hashed
@@ -127,7 +184,10 @@ fn unauthorized() -> HttpResponse {
 
 pub(super) fn no_such_endpoint() -> Failure {
     ScimError::not_found(
-        "No such admin endpoint. Admin routes are /admin/orgs/{org} and /admin/orgs/{org}/token, /export, /import and /move.",
+        "No such admin endpoint. Admin routes are /admin/orgs/{org}, /admin/orgs/{org}/token, \
+         /admin/orgs/{org}/events, /admin/orgs/{org}/webhook, /admin/orgs/{org}/deliveries, \
+         /admin/orgs/{org}/export, /admin/orgs/{org}/import, /admin/orgs/{org}/move and \
+         /admin/webhook.",
     )
     .into()
 }
@@ -284,16 +344,22 @@ pub(super) async fn create_token<D: Database, K: KeyValue>(
         });
     }
     shards::write_record(ctx, org, &record).await?;
-    console_batch(
+    // The registry row in the control shard; the event in the org's log, on its shard (one
+    // batch when that is the control shard).
+    let event = operator_event(
         ctx,
-        vec![registry::upsert_token(
-            org.as_str(),
-            &record.created,
-            &record.created,
-            &record.last4,
-        )],
-    )
-    .await?;
+        org,
+        EventType::OrgTokenCreated,
+        metadata(ctx.runtime.shards, org, &record, now, None),
+    );
+    let registry_row = registry::upsert_token(
+        org.as_str(),
+        &record.created,
+        &record.created,
+        &record.last4,
+    );
+    shards::control_and_org_batch(ctx, &record, vec![registry_row], vec![event]).await?;
+    ctx.wake_deliveries(org.as_str());
     ctx.note(format!(
         "admin: new token for {org} (replaced: {}, grace: {}s, shard: {})",
         current.is_some(),
@@ -329,11 +395,32 @@ async fn revoke_token<D: Database, K: KeyValue>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
 ) -> Result<HttpResponse, Failure> {
-    ctx.runtime.kv.delete(&kv_key(org.as_str())).await?;
+    let key = kv_key(org.as_str());
+    // Only a revocation that ends a token is an event; repeating the DELETE appends nothing.
+    let had = read_record(ctx, org).await?;
+    ctx.runtime.kv.delete(&key).await?;
     if let Some(cache) = ctx.runtime.token_cache {
         cache.forget(org.as_str());
     }
-    console_batch(ctx, vec![registry::clear_token(org.as_str())]).await?;
+    let registry_row = registry::clear_token(org.as_str());
+    match had {
+        Some(record) => {
+            // An unreadable record still ended a token; its log is on the control shard then.
+            let record =
+                record.unwrap_or_else(|()| NewToken::from_random_bytes([0; 32]).record(""));
+            let event = operator_event(
+                ctx,
+                org,
+                EventType::OrgTokenRevoked,
+                json!({"org": org.as_str()}),
+            );
+            shards::control_and_org_batch(ctx, &record, vec![registry_row], vec![event]).await?;
+            ctx.wake_deliveries(org.as_str());
+        }
+        None => {
+            console_batch(ctx, vec![registry_row]).await?;
+        }
+    }
     ctx.note(format!("admin: token of {org} revoked"));
     Ok(HttpResponse {
         status: 204,
@@ -365,12 +452,14 @@ impl Removed {
 
 /// Deletes the org's rows on shard `shard` chunk by chunk. Returns what went and whether
 /// nothing of the org is left there (false when `max_rounds` ran out first, or when rows were
-/// written meanwhile).
+/// written meanwhile). The final batch also appends the event `deleted` returns for what was
+/// removed (so the record of the deletion costs no round trip of its own).
 pub(crate) async fn purge_org<D: Database, K>(
     ctx: &Ctx<'_, D, K>,
     shard: usize,
     org: &str,
     limits: PurgeLimits,
+    deleted: impl FnOnce(&Removed) -> Option<NewEvent>,
 ) -> Result<(Removed, bool), Failure> {
     let mut removed = Removed::default();
     let mut pending: Vec<OrgTable> = OrgTable::ALL.to_vec();
@@ -393,7 +482,13 @@ pub(crate) async fn purge_org<D: Database, K>(
         pending = still;
     }
     // The counts follow whatever rows are left (none once the purge is complete).
-    let left = ctx.run_on(shard, purge::finish(org)).await?;
+    let event = deleted(&removed);
+    let recorded = event.is_some();
+    let finish = purge::finish(org).join(log::append_plan(org, event.as_ref()));
+    let (left, ()) = ctx.run_on(shard, finish).await?;
+    if recorded {
+        ctx.wake_deliveries(org);
+    }
     Ok((removed, !left))
 }
 
@@ -408,7 +503,8 @@ pub(crate) async fn delete_org<D: Database, K: KeyValue>(
     limits: PurgeLimits,
 ) -> Result<HttpResponse, Failure> {
     let key = kv_key(org.as_str());
-    let had_token = ctx.runtime.kv.get(&key).await?.is_some();
+    let record = read_record(ctx, org).await?;
+    let had_token = record.is_some();
     if had_token {
         ctx.runtime.kv.delete(&key).await?;
     }
@@ -423,11 +519,45 @@ pub(crate) async fn delete_org<D: Database, K: KeyValue>(
     if let Some(cache) = ctx.runtime.token_cache {
         cache.forget(org.as_str());
     }
+    // Every shard (an interrupted move may have left a copy anywhere), the org's own shard
+    // last: its final batch records the deletion in the org's log.
+    let home = match &record {
+        Some(Ok(record)) => {
+            ctx.shard_index(Some(shards::shard_name(ctx.runtime.shards, record)))?
+        }
+        _ => 0,
+    };
+    let mut order: Vec<usize> = (0..ctx.runtime.dbs.len()).filter(|&s| s != home).collect();
+    order.push(home);
     let mut removed = Removed::default();
     let mut complete = true;
-    for shard in 0..ctx.runtime.dbs.len() {
+    let now = format_timestamp(ctx.now_ms());
+    for shard in order {
         ctx.run_on(shard, shards::unlock(org.as_str())).await?;
-        let (on_shard, done) = purge_org(ctx, shard, org.as_str(), limits).await?;
+        let before = removed;
+        let (on_shard, done) = purge_org(ctx, shard, org.as_str(), limits, |here| {
+            if shard != home {
+                return None;
+            }
+            let users = before.users + here.users;
+            let groups = before.groups + here.groups;
+            // Deleting an org that never existed (or is already gone) records nothing.
+            (had_token || users + groups + before.user_emails + here.user_emails > 0).then(|| {
+                NewEvent {
+                    kind: EventType::OrgDeleted,
+                    occurred_at: now.clone(),
+                    resource: None,
+                    data: json!({
+                        "org": org.as_str(),
+                        "tokenRevoked": had_token,
+                        "deleted": {"users": users, "groups": groups},
+                    }),
+                    previous: None,
+                    source: Source::Admin,
+                }
+            })
+        })
+        .await?;
         removed.users += on_shard.users;
         removed.user_emails += on_shard.user_emails;
         removed.groups += on_shard.groups;

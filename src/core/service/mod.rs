@@ -3,14 +3,17 @@
 //! types; native tests call it with SQLite and an in-memory KV.
 
 mod admin;
+mod change_events;
 mod console;
 mod context;
 mod discovery;
+mod events_api;
 mod groups;
 mod list;
 mod render;
 mod shards;
 mod users;
+mod webhooks_api;
 mod write;
 
 pub use context::{CallerLimit, Failure, RequestLog, Runtime};
@@ -31,6 +34,8 @@ use serde_json::json;
 pub struct Outcome {
     pub response: HttpResponse,
     pub log: RequestLog,
+    /// Delivery messages for the queue, to send once the response is on its way.
+    pub deliveries: Vec<crate::core::events::delivery::DeliveryMessage>,
 }
 
 pub async fn handle<D, K>(request: &HttpRequest, runtime: &Runtime<'_, D, K>) -> Outcome
@@ -153,6 +158,7 @@ where
             d1_round_trips,
             notes: ctx.take_notes(),
         },
+        deliveries: ctx.take_deliveries(),
     }
 }
 
@@ -368,6 +374,7 @@ fn route_name(route: &Route) -> &'static str {
         Route::InvalidOrg => "invalid-org",
         Route::MissingOrg { .. } => "missing-org",
         Route::NotFound => "not-found",
+        Route::Admin { org: None, rest } if !rest.is_empty() => "admin/webhook",
         Route::Console { .. } => "admin/console",
         Route::Setup { .. } => "setup",
         Route::Asset(_) => "assets",
@@ -377,6 +384,9 @@ fn route_name(route: &Route) -> &'static str {
             Some("export") => "admin/orgs/{org}/export",
             Some("import") => "admin/orgs/{org}/import",
             Some("move") => "admin/orgs/{org}/move",
+            Some("events") => "admin/orgs/{org}/events",
+            Some("webhook") => "admin/orgs/{org}/webhook",
+            Some("deliveries") => "admin/orgs/{org}/deliveries",
             Some(_) => "admin/unknown",
         },
         Route::Scim { endpoint, .. } => match endpoint {
@@ -402,6 +412,10 @@ fn route_name(route: &Route) -> &'static str {
 
 #[cfg(test)]
 mod admin_tests;
+#[cfg(test)]
+mod change_events_tests;
+#[cfg(test)]
+mod events_admin_tests;
 #[cfg(test)]
 mod fault_tests;
 #[cfg(test)]

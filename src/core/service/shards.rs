@@ -15,7 +15,7 @@
 //! again or cancelled with `{"to": <current shard>}`); after 4, whole on the target, and
 //! running the move again finishes the purge.
 
-use super::admin::{ok_json, purge_org, read_record, PURGE_LIMITS};
+use super::admin::{ok_json, read_record, PURGE_LIMITS};
 use super::context::{Ctx, Failure};
 use crate::core::db::{Database, Row};
 use crate::core::error::ScimError;
@@ -332,7 +332,7 @@ pub(crate) async fn import<D: Database, K: KeyValue>(
     .await;
     if let Err(failure) = written {
         // Leave the org empty, as it was.
-        purge_org(ctx, shard, org.as_str(), PURGE_LIMITS).await?;
+        purge_everything(ctx, shard, org.as_str()).await?;
         return Err(match failure {
             // A row the schema refuses (a NULL where a value is required, a duplicate key).
             Failure::Internal(message) if message.starts_with("d1:") => {
@@ -387,6 +387,24 @@ fn move_body(body: &[u8]) -> Result<(String, bool), ScimError> {
         Some(_) => return Err(ScimError::invalid_value("purge must be true or false.")),
     };
     Ok((to.to_owned(), purge))
+}
+
+/// Removes every row of the org on an unlocked shard (directory, log, delivery state); true
+/// when nothing is left.
+async fn purge_everything<D: Database, K>(
+    ctx: &Ctx<'_, D, K>,
+    shard: usize,
+    org: &str,
+) -> Result<bool, Failure> {
+    for _ in 0..MAX_PURGE_ROUNDS {
+        if !ctx
+            .run_on(shard, org_rows::purge_round(org, PURGE_LIMITS.chunk))
+            .await?
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Purges a moved org's old copy under its lock; true when nothing is left.
@@ -481,8 +499,7 @@ pub(crate) async fn move_org<D: Database, K: KeyValue>(
     }
     // 1. The target holds nothing of the org and no lock.
     ctx.run_on(to_index, unlock(org_name)).await?;
-    let (_, target_clean) = purge_org(ctx, to_index, org_name, PURGE_LIMITS).await?;
-    if !target_clean {
+    if !purge_everything(ctx, to_index, org_name).await? {
         return Err(ScimError::new(
             409,
             None,
@@ -527,7 +544,7 @@ pub(crate) async fn move_org<D: Database, K: KeyValue>(
         Ok(counts) => counts,
         Err(failure) => {
             // Back to the start: the target emptied, writes resumed on the source.
-            purge_org(ctx, to_index, org_name, PURGE_LIMITS).await?;
+            purge_everything(ctx, to_index, org_name).await?;
             ctx.run_on(from_index, unlock(org_name)).await?;
             return Err(failure);
         }
@@ -566,4 +583,35 @@ pub(crate) async fn move_org<D: Database, K: KeyValue>(
             "oldCopyPurged": purged,
         }),
     ))
+}
+
+/// Sends this request's plans to the org's shard, as named by its KV record (the control
+/// shard for an org without one): for admin reads of one org's data (events, deliveries,
+/// the console's directory pages).
+pub(crate) async fn use_org_shard<D, K: KeyValue>(
+    ctx: &Ctx<'_, D, K>,
+    org: &OrgName,
+) -> Result<(), Failure> {
+    if let Some(Ok(record)) = read_record(ctx, org).await? {
+        ctx.use_shard(record.shard.as_deref())?;
+    }
+    Ok(())
+}
+
+/// Runs registry statements on the control shard and the org's own statements (its log) on
+/// the org's shard: one batch when they are the same shard, else one each.
+pub(crate) async fn control_and_org_batch<D: Database, K>(
+    ctx: &Ctx<'_, D, K>,
+    record: &TokenRecord,
+    control: Vec<crate::core::db::Statement>,
+    org_statements: Vec<crate::core::db::Statement>,
+) -> Result<(), Failure> {
+    let home = ctx.shard_index(Some(shard_name(ctx.runtime.shards, record)))?;
+    if home == 0 {
+        let mut all = control;
+        all.extend(org_statements);
+        return ctx.run_on(0, statements_plan(all)).await;
+    }
+    ctx.run_on(0, statements_plan(control)).await?;
+    ctx.run_on(home, statements_plan(org_statements)).await
 }

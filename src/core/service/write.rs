@@ -6,8 +6,10 @@
 //! A write costs at most two round trips: the read (with any member checks) and one batch
 //! holding the write, its side effects and the outcome. Creates and deletes cost one.
 
+use super::change_events;
 use super::context::{Ctx, Failure};
 use super::render::resource_response;
+use crate::core::clock::format_timestamp;
 use crate::core::db::Database;
 use crate::core::error::ScimError;
 use crate::core::http::HttpResponse;
@@ -55,8 +57,14 @@ pub(crate) async fn create<D: Database, K>(
     doc: &Value,
     plan: Plan<CreateOutcome>,
 ) -> Result<HttpResponse, Failure> {
+    // The create's stamp time: `WriteStamp::new` formats the same request clock.
+    let now = format_timestamp(ctx.now_ms());
+    let plan = change_events::on_create(ctx, rt, doc, &now, plan);
     match ctx.run(plan).await? {
-        CreateOutcome::Created(stored) => resource_response(ctx, 201, &stored),
+        CreateOutcome::Created(stored) => {
+            ctx.wake_deliveries(ctx.org());
+            resource_response(ctx, 201, &stored)
+        }
         CreateOutcome::NameTaken => Err(taken(rt, doc)),
     }
 }
@@ -111,8 +119,16 @@ pub(crate) async fn update<D: Database, K>(
         let doc = change(&old.doc)?;
         let stamp = WriteStamp::new(ctx.now_ms())?;
         let refused = taken(rt, &doc);
-        match ctx.run(plan(&old, doc, &stamp, &if_match)?).await? {
-            UpdateOutcome::Updated(stored) => return Ok(stored),
+        let write = plan(&old, doc.clone(), &stamp, &if_match)?;
+        let (write, event) = change_events::on_update(ctx, &old, &doc, &stamp, write);
+        match ctx.run(write).await? {
+            UpdateOutcome::Updated(stored) => {
+                // Membership changes record their own events in the store's plan.
+                if event || rt == ResourceType::Group {
+                    ctx.wake_deliveries(ctx.org());
+                }
+                return Ok(stored);
+            }
             UpdateOutcome::NameTaken => return Err(refused),
             UpdateOutcome::NotFound => return Err(not_found(rt, id)),
             UpdateOutcome::VersionMismatch(_) if if_match.is_conditional() => {
@@ -142,8 +158,13 @@ pub(crate) async fn delete<D: Database, K>(
     plan: impl FnOnce(&IfMatch, i64) -> Plan<DeleteOutcome>,
 ) -> Result<HttpResponse, Failure> {
     let if_match = IfMatch::parse(ctx.request.header("if-match"));
-    match ctx.run(plan(&if_match, new_version()?)).await? {
-        DeleteOutcome::Deleted => Ok(HttpResponse::empty(204)),
+    let now = format_timestamp(ctx.now_ms());
+    let plan = change_events::on_delete(rt, &now, plan(&if_match, new_version()?));
+    match ctx.run(plan).await? {
+        DeleteOutcome::Deleted => {
+            ctx.wake_deliveries(ctx.org());
+            Ok(HttpResponse::empty(204))
+        }
         DeleteOutcome::NotFound => Err(not_found(rt, id)),
         DeleteOutcome::VersionMismatch => Err(ScimError::precondition_failed().into()),
     }

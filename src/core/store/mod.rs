@@ -6,9 +6,11 @@
 //! with `Ctx::run` and never sees SQL or result lists.
 
 pub mod counts;
+pub mod events;
 pub mod groups;
 pub mod list;
 pub mod list_query;
+pub mod member_events;
 pub mod members;
 pub mod org_lock;
 pub mod org_rows;
@@ -18,6 +20,7 @@ pub mod purge;
 pub mod registry;
 pub mod resource;
 pub mod users;
+pub mod webhooks;
 
 use crate::core::clock::format_timestamp;
 use crate::core::error::ScimError;

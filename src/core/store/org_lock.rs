@@ -2,8 +2,8 @@
 //! migrations/0004_shards.sql): while a row is there, the database itself refuses every write
 //! to the org's rows with `LOCKED_MESSAGE`, which the service answers as 503 + Retry-After.
 
+use super::org_rows;
 use super::plan::{Plan, PlanBuilder};
-use super::purge::OrgTable;
 use crate::core::db::{SqlValue, Statement};
 use serde::Deserialize;
 
@@ -58,26 +58,20 @@ struct Left {
 }
 
 /// One batch of an old copy's purge: the lock turns to 'purging' (the only state whose
-/// deletes the triggers let through), a chunk of every table goes, the lock returns to
-/// 'moved'. One atomic batch, so no other write ever sees 'purging'. Decodes whether rows
-/// are left.
+/// deletes the triggers let through), a chunk of every table of the org goes, the lock
+/// returns to 'moved'. One atomic batch, so no other write ever sees 'purging'. Decodes
+/// whether rows are left.
 pub fn purge_locked_round(org: &str, chunk: usize) -> Plan<bool> {
     let mut b = PlanBuilder::new();
     b.push(Statement::new(
         "UPDATE org_locks SET state = 'purging' WHERE org = ?1",
         vec![org.into()],
     ));
-    for table in OrgTable::ALL {
-        b.push(table.delete_chunk(org, chunk));
-    }
-    b.push(Statement::new(
-        "DELETE FROM org_counts WHERE org = ?1",
-        vec![org.into()],
-    ));
+    b.extend(org_rows::purge_statements(org, chunk));
     b.push(Statement::new(
         "UPDATE org_locks SET state = 'moved' WHERE org = ?1",
         vec![org.into()],
     ));
-    let left = b.push(super::purge::any_left(org));
+    let left = b.push(org_rows::any_left(org));
     b.finish(move |r| Ok(r.one_row::<Left>(left)?.remaining != 0))
 }

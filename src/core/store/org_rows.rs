@@ -11,22 +11,60 @@ use crate::core::db::{Row, SqlValue, Statement, MAX_BOUND_PARAMETERS};
 use serde::Deserialize;
 use serde_json::Value;
 
-/// One org-owned table: its name, its primary key after `org`, and every column but `org`.
+/// One org-owned table: its name, the key rows are paged by (after `org`), and every column
+/// but `org`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TableSpec {
     pub name: &'static str,
     pub key: &'static [&'static str],
     pub columns: &'static [&'static str],
-    /// Derived rows (`org_counts`) that a purge leaves at zero: an insert replaces them.
-    pub derived: bool,
+    /// Rows an empty org may already have (derived counts at zero, the log of an org deleted
+    /// before a restore, its delivery cursors): an insert replaces them.
+    pub replace: bool,
+    /// A directory table (users, emails, groups, memberships): "an empty org" has none.
+    pub directory: bool,
+    /// A rowid table without a primary key (deleted by rowid; paged by `key`, which then
+    /// orders but need not be unique, and a copy is checked by counting).
+    pub rowid: bool,
 }
 
-/// Every table an org owns, in copy order: resources before the rows that refer to them.
-pub const TABLES: [TableSpec; 5] = [
+const fn directory(
+    name: &'static str,
+    key: &'static [&'static str],
+    columns: &'static [&'static str],
+) -> TableSpec {
     TableSpec {
-        name: "users",
-        key: &["id"],
-        columns: &[
+        name,
+        key,
+        columns,
+        replace: false,
+        directory: true,
+        rowid: false,
+    }
+}
+
+const fn kept(
+    name: &'static str,
+    key: &'static [&'static str],
+    columns: &'static [&'static str],
+) -> TableSpec {
+    TableSpec {
+        name,
+        key,
+        columns,
+        replace: true,
+        directory: false,
+        rowid: false,
+    }
+}
+
+/// Every table an org owns, in copy order: resources before the rows that refer to them, then
+/// the event log (docs/events.md) and its delivery state, which move with the org.
+pub const TABLES: [TableSpec; 9] = [
+    directory(
+        "users",
+        &["id"],
+        &[
             "id",
             "user_name",
             "user_name_ci",
@@ -39,18 +77,16 @@ pub const TABLES: [TableSpec; 5] = [
             "last_modified",
             "version",
         ],
-        derived: false,
-    },
-    TableSpec {
-        name: "user_emails",
-        key: &["user_id", "value_ci"],
-        columns: &["user_id", "value_ci"],
-        derived: false,
-    },
-    TableSpec {
-        name: "groups",
-        key: &["id"],
-        columns: &[
+    ),
+    directory(
+        "user_emails",
+        &["user_id", "value_ci"],
+        &["user_id", "value_ci"],
+    ),
+    directory(
+        "groups",
+        &["id"],
+        &[
             "id",
             "display_name",
             "display_name_ci",
@@ -60,19 +96,51 @@ pub const TABLES: [TableSpec; 5] = [
             "last_modified",
             "version",
         ],
-        derived: false,
-    },
+    ),
+    directory(
+        "group_members",
+        &["group_id", "member_id"],
+        &["group_id", "member_id", "member_type", "display"],
+    ),
+    kept("org_counts", &["resource"], &["resource", "total"]),
+    kept(
+        "events",
+        &["seq"],
+        &[
+            "seq",
+            "id",
+            "type",
+            "occurred_at",
+            "resource",
+            "data",
+            "previous",
+            "source",
+        ],
+    ),
+    kept("event_heads", &[], &["last_seq"]),
+    kept(
+        "webhook_cursors",
+        &["scope"],
+        &["scope", "delivered_seq", "attempts", "next_attempt_ms"],
+    ),
     TableSpec {
-        name: "group_members",
-        key: &["group_id", "member_id"],
-        columns: &["group_id", "member_id", "member_type", "display"],
-        derived: false,
-    },
-    TableSpec {
-        name: "org_counts",
-        key: &["resource"],
-        columns: &["resource", "total"],
-        derived: true,
+        name: "webhook_deliveries",
+        key: &["attempted_at", "scope", "seq", "attempt"],
+        columns: &[
+            "scope",
+            "seq",
+            "event_id",
+            "attempt",
+            "status",
+            "http_status",
+            "duration_ms",
+            "attempted_at",
+            "next_retry_at",
+            "error",
+        ],
+        replace: false,
+        directory: false,
+        rowid: true,
     },
 ];
 
@@ -92,6 +160,18 @@ impl TableSpec {
     ) -> Result<Plan<Vec<Row>>, String> {
         let mut params: Vec<SqlValue> = vec![org.into()];
         let mut condition = String::new();
+        if self.key.is_empty() {
+            // At most one row per org (`event_heads`): one page.
+            let sql = format!(
+                "SELECT {} FROM {} WHERE org = ?1 AND ?2 = 0",
+                self.columns.join(", "),
+                self.name
+            );
+            params.push(SqlValue::Integer(i64::from(after.is_some())));
+            let mut b = PlanBuilder::new();
+            let h = b.push(Statement::new(sql, params));
+            return Ok(b.finish(move |r| r.rows::<Row>(h)));
+        }
         if let Some(after) = after {
             let mut placeholders = Vec::new();
             for key in self.key {
@@ -113,6 +193,27 @@ impl TableSpec {
         let mut b = PlanBuilder::new();
         let h = b.push(Statement::new(sql, params));
         Ok(b.finish(move |r| r.rows::<Row>(h)))
+    }
+
+    /// Deletes up to `chunk` of the org's rows. `chunk` is ours, never a client's, so it is
+    /// written into the SQL.
+    pub fn delete_chunk(&self, org: &str, chunk: usize) -> Statement {
+        let sql = if self.rowid {
+            format!(
+                "DELETE FROM {t} WHERE rowid IN (SELECT rowid FROM {t} WHERE org = ?1 LIMIT {chunk})",
+                t = self.name
+            )
+        } else if self.key.is_empty() {
+            format!("DELETE FROM {} WHERE org = ?1", self.name)
+        } else {
+            let key = self.key.join(", ");
+            format!(
+                "DELETE FROM {t} WHERE org = ?1 AND ({key}) IN \
+                 (SELECT {key} FROM {t} WHERE org = ?1 LIMIT {chunk})",
+                t = self.name
+            )
+        };
+        Statement::new(sql, vec![org.into()])
     }
 
     /// INSERT statements writing `rows` for `org`, as many rows per statement as D1's 100
@@ -139,7 +240,7 @@ impl TableSpec {
             statements.push(Statement::new(
                 format!(
                     "INSERT {}INTO {} (org, {}) VALUES {}",
-                    if self.derived { "OR REPLACE " } else { "" },
+                    if self.replace { "OR REPLACE " } else { "" },
                     self.name,
                     self.columns.join(", "),
                     tuples.join(", ")
@@ -193,15 +294,47 @@ pub fn counts(org: &str) -> Plan<Vec<u64>> {
     })
 }
 
-/// Whether the org has no user, email, group or membership on this shard (derived counts
-/// at zero do not count).
+/// Whether the org has no user, email, group or membership on this shard (counts at zero,
+/// a log kept from before a deletion, do not count).
 pub fn is_empty(org: &str) -> Plan<bool> {
     counts(org).map(|counts| {
         TABLES
             .iter()
             .zip(counts)
-            .all(|(table, n)| table.derived || n == 0)
+            .all(|(table, n)| !table.directory || n == 0)
     })
+}
+
+#[derive(Deserialize)]
+struct Left {
+    remaining: i64,
+}
+
+/// One round of removing every row of the org on this shard, all tables (directory, counts,
+/// log, delivery state), a chunk each; decodes whether rows are left. Under a move lock the
+/// caller wraps it so the triggers let the deletes through (`org_lock`).
+pub fn purge_statements(org: &str, chunk: usize) -> Vec<Statement> {
+    TABLES.iter().map(|t| t.delete_chunk(org, chunk)).collect()
+}
+
+/// One row, column `remaining`: 1 while any row of the org is left in any table.
+pub fn any_left(org: &str) -> Statement {
+    let exists: Vec<String> = TABLES
+        .iter()
+        .map(|t| format!("EXISTS (SELECT 1 FROM {} WHERE org = ?1)", t.name))
+        .collect();
+    Statement::new(
+        format!("SELECT ({}) AS remaining", exists.join(" OR ")),
+        vec![org.into()],
+    )
+}
+
+/// `purge_statements` and `any_left` as one batch.
+pub fn purge_round(org: &str, chunk: usize) -> Plan<bool> {
+    let mut b = PlanBuilder::new();
+    b.extend(purge_statements(org, chunk));
+    let left = b.push(any_left(org));
+    b.finish(move |r| Ok(r.one_row::<Left>(left)?.remaining != 0))
 }
 
 #[cfg(test)]
@@ -234,7 +367,9 @@ mod tests {
                 .into_iter()
                 .map(|row| row["name"].as_str().unwrap().to_owned())
                 .collect();
-            assert_eq!(key, table.key, "{}", table.name);
+            if !table.rowid {
+                assert_eq!(key, table.key, "{}", table.name);
+            }
         }
     }
 

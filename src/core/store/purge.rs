@@ -98,7 +98,7 @@ pub fn finish(org: &str) -> Plan<bool> {
 }
 
 /// One row, column `remaining`: 1 while any of the org's rows is left in any table, else 0.
-pub fn any_left(org: &str) -> Statement {
+fn any_left(org: &str) -> Statement {
     let exists: Vec<String> = OrgTable::ALL
         .iter()
         .map(|t| format!("EXISTS (SELECT 1 FROM {} WHERE org = ?1)", t.table()))

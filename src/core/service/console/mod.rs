@@ -81,19 +81,19 @@ pub(crate) async fn org_routes<D: Database, K: KeyValue>(
     let method = ctx.request.method;
     match (rest, method) {
         (["users"], Method::Get) => {
-            use_org_shard(ctx, org).await?;
+            super::shards::use_org_shard(ctx, org).await?;
             directory_api::users(ctx, org).await
         }
         (["users", id, "groups"], Method::Get) => {
-            use_org_shard(ctx, org).await?;
+            super::shards::use_org_shard(ctx, org).await?;
             directory_api::user_groups(ctx, org, id).await
         }
         (["groups"], Method::Get) => {
-            use_org_shard(ctx, org).await?;
+            super::shards::use_org_shard(ctx, org).await?;
             directory_api::groups(ctx, org).await
         }
         (["groups", id, "members"], Method::Get) => {
-            use_org_shard(ctx, org).await?;
+            super::shards::use_org_shard(ctx, org).await?;
             directory_api::members(ctx, org, id).await
         }
         (["setup-link"], Method::Post) => setup_api::create_link(ctx, org).await,
@@ -134,18 +134,6 @@ fn query_param<D, K>(ctx: &Ctx<'_, D, K>, name: &str) -> String {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v)
         .unwrap_or_default()
-}
-
-/// Directory pages read the org's own shard (named by its KV record; the control shard for an
-/// org without one).
-async fn use_org_shard<D: Database, K: KeyValue>(
-    ctx: &Ctx<'_, D, K>,
-    org: &OrgName,
-) -> Result<(), Failure> {
-    if let Some(Ok(record)) = admin::read_record(ctx, org).await? {
-        ctx.use_shard(record.shard.as_deref())?;
-    }
-    Ok(())
 }
 
 /// Turns a failure into its response here, so the console's security headers go on errors too.

@@ -1,4 +1,4 @@
--- 0005: shards — the registry records each org's shard; the move lock and its triggers.
+-- 0006: shards — the registry records each org's shard; the move lock and its triggers.
 
 ALTER TABLE orgs ADD COLUMN shard TEXT;
 -- Shards (docs/scaling.md): the shard holding each org, in the registry `orgs` of the control

@@ -56,7 +56,7 @@ fn like_escape(text: &str) -> String {
 pub fn list(search: &str, after: &str) -> Statement {
     Statement::new(
         format!(
-            "SELECT o.org, o.created, o.token_created, o.token_last4, \
+            "SELECT o.org, o.created, o.token_created, o.token_last4, o.shard, \
              COALESCE((SELECT total FROM org_counts c WHERE c.org = o.org AND c.resource = 'User'), 0) AS users, \
              COALESCE((SELECT total FROM org_counts c WHERE c.org = o.org AND c.resource = 'Group'), 0) AS groups, \
              (SELECT MAX(last_modified) FROM users u WHERE u.org = o.org) AS user_activity, \
@@ -66,6 +66,18 @@ pub fn list(search: &str, after: &str) -> Statement {
             PAGE_SIZE + 1
         ),
         vec![like_escape(search).into(), after.into()],
+    )
+}
+
+/// An org's counts and last activity, read on its own shard (`list` reads them from the
+/// control shard, right only for orgs that live there).
+pub fn stats(org: &str) -> Statement {
+    Statement::new(
+        "SELECT COALESCE((SELECT total FROM org_counts WHERE org = ?1 AND resource = 'User'), 0) AS users, \
+         COALESCE((SELECT total FROM org_counts WHERE org = ?1 AND resource = 'Group'), 0) AS groups, \
+         (SELECT MAX(last_modified) FROM users WHERE org = ?1) AS user_activity, \
+         (SELECT MAX(last_modified) FROM groups WHERE org = ?1) AS group_activity",
+        vec![org.into()],
     )
 }
 
@@ -79,6 +91,8 @@ pub fn org_json(row: &Row) -> Value {
     json!({
         "org": text("org"),
         "created": text("created"),
+        // NULL: the control shard (an org registered before shards, or by the backfill).
+        "shard": text("shard"),
         "users": row.get("users").and_then(Value::as_i64).unwrap_or(0),
         "groups": row.get("groups").and_then(Value::as_i64).unwrap_or(0),
         "token": text("token_created").map(|created| json!({

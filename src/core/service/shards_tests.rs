@@ -557,3 +557,36 @@ fn the_token_cache_skips_kv_and_forgets_a_revoked_token_in_its_isolate() {
         401
     );
 }
+
+#[test]
+fn the_registry_lists_each_org_with_its_shard_and_counts_from_that_shard() {
+    let pool = Pool::new();
+    let (a, _) = pool.org("alpha", r#"{"shard": "main"}"#);
+    let (b, _) = pool.org("beta", r#"{"shard": "eu1"}"#);
+    pool.seed("alpha", &a, 2);
+    pool.seed("beta", &b, 3);
+    let list = pool.request(Method::Get, "/admin/orgs", ADMIN_SECRET, "");
+    assert_eq!(list.status, 200, "{}", list.why());
+    let orgs = list.json()["orgs"].clone();
+    let find = |name: &str| {
+        orgs.as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["org"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(
+        (
+            find("alpha")["shard"].clone(),
+            find("alpha")["users"].clone()
+        ),
+        (json!("main"), json!(2))
+    );
+    assert_eq!(
+        (find("beta")["shard"].clone(), find("beta")["users"].clone()),
+        (json!("eu1"), json!(3))
+    );
+    assert_eq!(find("beta")["groups"], 2);
+    assert!(find("beta")["lastActivity"].is_string());
+}

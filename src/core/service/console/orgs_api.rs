@@ -37,6 +37,28 @@ pub(crate) async fn org_collection<D: Database, K>(
         .unwrap_or_default();
     let more = rows.len() > registry::PAGE_SIZE;
     rows.truncate(registry::PAGE_SIZE);
+    // Orgs on other shards: their counts and activity come from their shard, one batch per
+    // shard on the page.
+    let control = ctx.runtime.shards.control().name.clone();
+    for (index, shard) in ctx.runtime.shards.shards().iter().enumerate().skip(1) {
+        let here: Vec<usize> = (0..rows.len())
+            .filter(|&i| rows[i].get("shard").and_then(Value::as_str) == Some(shard.name.as_str()))
+            .collect();
+        if here.is_empty() || shard.name == control {
+            continue;
+        }
+        let statements = here
+            .iter()
+            .filter_map(|&i| rows[i].get("org").and_then(Value::as_str))
+            .map(registry::stats)
+            .collect();
+        let results = ctx.run_on(index, super::plan_of(statements)).await?;
+        for (&i, result) in here.iter().zip(results) {
+            if let Some(stats) = result.rows.into_iter().next() {
+                rows[i].extend(stats);
+            }
+        }
+    }
     let orgs: Vec<Value> = rows.iter().map(registry::org_json).collect();
     let next = more
         .then(|| {

@@ -29,19 +29,31 @@ fn unique(prefix: &str) -> String {
     )
 }
 
+/// A SCIM request; a 429 (the per-org rate limit, 600 requests per 10 s, which seeding 1,000
+/// users exceeds) is retried after its Retry-After, as an IdP does.
 fn scim(org: &str, token: &str, method: &str, path: &str, body: Option<&Value>) -> Reply {
     let url = format!("{}/scim/v2/{org}{path}", crate::helpers::base_url());
     let auth = format!("Bearer {token}");
     let text = body.map(Value::to_string);
-    send(
-        method,
-        &url,
-        &[
-            ("authorization", &auth),
-            ("content-type", "application/scim+json"),
-        ],
-        text.as_deref(),
-    )
+    loop {
+        let reply = send(
+            method,
+            &url,
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/scim+json"),
+            ],
+            text.as_deref(),
+        );
+        if reply.status != 429 {
+            return reply;
+        }
+        let wait: u64 = reply
+            .header("retry-after")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
+        std::thread::sleep(Duration::from_secs(wait.min(10)));
+    }
 }
 
 /// Every page of a list, as the service answers it (the bodies, in order).

@@ -47,7 +47,7 @@ pub(crate) fn shard_pool(env: &Env) -> Result<(ShardConfig, Vec<D1>), String> {
         .iter()
         .map(|shard| {
             env.d1(&shard.binding)
-                .map(D1)
+                .map(D1::new)
                 .map_err(|e| format!("shard {}: binding {}: {e}", shard.name, shard.binding))
         })
         .collect::<Result<Vec<D1>, String>>()?;

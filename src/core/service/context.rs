@@ -176,6 +176,37 @@ impl<'a, D, K> Ctx<'a, D, K> {
             .map_err(|e| Failure::Internal(format!("store decode: {}", e.0)))
     }
 
+    /// Runs a read-only plan on the request's shard where a read replica may answer (see
+    /// `Database::batch_replica`): console pages, the Events API, exports.
+    pub async fn run_replica<T: 'static>(&self, plan: Plan<T>) -> Result<T, Failure>
+    where
+        D: Database,
+    {
+        self.run_replica_on(self.shard.get(), plan).await
+    }
+
+    /// `run_replica` on shard `shard`.
+    pub async fn run_replica_on<T: 'static>(
+        &self,
+        shard: usize,
+        plan: Plan<T>,
+    ) -> Result<T, Failure>
+    where
+        D: Database,
+    {
+        let db = self
+            .runtime
+            .dbs
+            .get(shard)
+            .ok_or_else(|| Failure::Internal(format!("no database for shard #{shard}")))?;
+        let (statements, decoder) = plan.into_parts();
+        self.round_trips.set(self.round_trips.get() + 1);
+        let results = db.batch_replica(statements).await?;
+        decoder
+            .decode(results)
+            .map_err(|e| Failure::Internal(format!("store decode: {}", e.0)))
+    }
+
     /// Sends this request's plans to the shard called `name` (`None`: the control shard).
     pub fn use_shard(&self, name: Option<&str>) -> Result<usize, Failure> {
         let index = self.shard_index(name)?;

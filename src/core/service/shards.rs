@@ -166,7 +166,12 @@ async fn for_each_page<D: Database, K>(
             let plan = table
                 .page(org, after.as_ref(), PAGE_ROWS)
                 .map_err(Failure::Internal)?;
-            let page = ctx.run_on(shard, plan).await?;
+            // An export may read a replica (one session: its pages never go back in time); a
+            // move reads the primary, under its lock.
+            let page = match target {
+                None => ctx.run_replica_on(shard, plan).await?,
+                Some(_) => ctx.run_on(shard, plan).await?,
+            };
             let full = page.len() == PAGE_ROWS;
             after = page.last().cloned();
             if let Some(write) = each(table.name, page)? {

@@ -590,3 +590,23 @@ fn the_registry_lists_each_org_with_its_shard_and_counts_from_that_shard() {
     assert_eq!(find("beta")["groups"], 2);
     assert!(find("beta")["lastActivity"].is_string());
 }
+
+#[test]
+fn exports_events_and_console_pages_may_read_replicas_but_scim_reads_and_moves_do_not() {
+    let pool = Pool::new();
+    let (token, _) = pool.org("acme", r#"{"shard": "s2"}"#);
+    let ids = pool.seed("acme", &token, 3);
+    let replica = |shard: usize| pool.dbs[shard].replica_batches.get();
+    pool.scim("acme", &token, Method::Get, &format!("/Users/{}", ids[0]), None);
+    pool.scim("acme", &token, Method::Get, "/Users", None);
+    assert_eq!(replica(1), 0, "SCIM reads stay on the primary");
+    assert_eq!(pool.admin(Method::Get, "acme/export", "").status, 200);
+    let after_export = replica(1);
+    assert!(after_export >= 9, "{after_export}");
+    assert_eq!(pool.admin(Method::Get, "acme/events", "").status, 200);
+    assert_eq!(pool.admin(Method::Get, "acme/users", "").status, 200);
+    assert_eq!(replica(1), after_export + 2);
+    assert_eq!(pool.admin(Method::Post, "acme/move", r#"{"to": "main"}"#).status, 200);
+    assert_eq!(replica(1), after_export + 2, "a move copies from the primary");
+    assert_eq!(replica(0), 0);
+}

@@ -4,8 +4,8 @@
 
 use super::super::admin::ok_json;
 use super::super::context::{Ctx, Failure};
-use super::batch as console_batch;
 use super::query_param;
+use super::replica_batch as console_batch;
 use crate::core::console::directory::{self, page};
 use crate::core::db::{Database, Row, Statement};
 use crate::core::error::ScimError;

@@ -127,6 +127,14 @@ pub(crate) async fn batch<D: Database, K>(
     ctx.run(plan_of(statements)).await
 }
 
+/// Runs read-only console statements where a read replica may answer (directory pages).
+pub(crate) async fn replica_batch<D: Database, K>(
+    ctx: &Ctx<'_, D, K>,
+    statements: Vec<Statement>,
+) -> Result<Vec<StatementResult>, Failure> {
+    ctx.run_replica(plan_of(statements)).await
+}
+
 /// A query parameter of the request (first occurrence), or "".
 fn query_param<D, K>(ctx: &Ctx<'_, D, K>, name: &str) -> String {
     query_pairs(&ctx.request.query)

@@ -56,10 +56,17 @@ pub(crate) fn replace_write(
         .map(|m| vec![MemberOp::ReplaceAll(m)])
         .unwrap_or_default();
     let doc = parsed.doc;
-    Ok(update_write(org, id, member_ops, if_match, with_members, move |old| {
-        check_immutable(RT, old, &doc)?;
-        Ok(doc.clone())
-    }))
+    Ok(update_write(
+        org,
+        id,
+        member_ops,
+        if_match,
+        with_members,
+        move |old| {
+            check_immutable(RT, old, &doc)?;
+            Ok(doc.clone())
+        },
+    ))
 }
 
 /// PATCH /Groups/{id} (RFC 7644 §3.5.2) as a write.
@@ -72,9 +79,14 @@ pub(crate) fn patch_write(
 ) -> Result<Write, Failure> {
     let operations = parse_patch_request(body)?;
     let member_ops = member_ops_of(&operations)?;
-    Ok(update_write(org, id, member_ops, if_match, with_members, move |old| {
-        Ok(apply_group_patch(old, &operations)?.doc)
-    }))
+    Ok(update_write(
+        org,
+        id,
+        member_ops,
+        if_match,
+        with_members,
+        move |old| Ok(apply_group_patch(old, &operations)?.doc),
+    ))
 }
 
 /// DELETE /Groups/{id} as a write; its membership rows go with it.

@@ -3,6 +3,7 @@
 //! types; native tests call it with SQLite and an in-memory KV.
 
 mod admin;
+mod bulk;
 mod context;
 mod discovery;
 mod groups;
@@ -11,6 +12,7 @@ mod render;
 mod users;
 mod write;
 
+pub use bulk::DEFAULT_BULK_MAX_STATEMENTS;
 pub use context::{CallerLimit, Failure, RequestLog, Runtime};
 
 use crate::core::auth::authenticate;
@@ -188,6 +190,7 @@ where
         ScimEndpoint::ResourceTypeByName(name) if method == Method::Get => {
             discovery::resource_type(ctx, &name)
         }
+        ScimEndpoint::Bulk if method == Method::Post => bulk::bulk(ctx, &body()?).await,
         ScimEndpoint::NotImplemented(what) => Err(ScimError::new(
             501,
             None,
@@ -371,6 +374,7 @@ fn route_name(route: &Route) -> &'static str {
             ScimEndpoint::Resource(crate::core::schema::ResourceType::User, _) => "Users/{id}",
             ScimEndpoint::Resource(crate::core::schema::ResourceType::Group, _) => "Groups/{id}",
             ScimEndpoint::RootSearch => ".search",
+            ScimEndpoint::Bulk => "Bulk",
             ScimEndpoint::NotImplemented(_) => "not-implemented",
             ScimEndpoint::Unknown => "unknown",
         },
@@ -379,6 +383,8 @@ fn route_name(route: &Route) -> &'static str {
 
 #[cfg(test)]
 mod admin_tests;
+#[cfg(test)]
+mod bulk_tests;
 #[cfg(test)]
 mod fault_tests;
 #[cfg(test)]

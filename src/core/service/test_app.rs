@@ -17,6 +17,8 @@ pub(crate) struct TestApp {
     pub now_ms: u64,
     /// The deployment's `ADMIN_SECRET`: `Some(ADMIN_SECRET)` unless `without_admin_secret`.
     pub admin_secret: Option<&'static str>,
+    /// The deployment's `BULK_MAX_STATEMENTS`.
+    pub bulk_max_statements: usize,
 }
 
 /// The admin secret native tests configure.
@@ -55,6 +57,7 @@ impl TestApp {
             token: String::new(),
             now_ms: 1_795_873_500_000,
             admin_secret: Some(ADMIN_SECRET),
+            bulk_max_statements: super::DEFAULT_BULK_MAX_STATEMENTS,
         };
         app.with_org("acme")
     }
@@ -150,6 +153,7 @@ impl TestApp {
             rate_limiter,
             caller_limit,
             documentation_uri: Some(DOCUMENTATION_URI),
+            bulk_max_statements: self.bulk_max_statements,
         };
         let outcome = block_on(handle(&request, &runtime));
         Reply {

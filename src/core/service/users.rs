@@ -68,7 +68,8 @@ fn update_write(
         users::read(&read_org, &read_id, with_groups).map(|user| (user, MemberCheck::Valid))
     };
     let org = org.to_owned();
-    let plan = move |old: &_, doc, stamp: &_, _: &_| users::update(&org, old, doc, stamp, with_groups);
+    let plan =
+        move |old: &_, doc, stamp: &_, _: &_| users::update(&org, old, doc, stamp, with_groups);
     Write::update(RT, id, if_match, read, change, plan)
 }
 
@@ -135,7 +136,11 @@ fn if_match<D, K>(ctx: &Ctx<'_, D, K>) -> IfMatch {
     IfMatch::parse(ctx.request.header("if-match"))
 }
 
-fn respond<D, K>(ctx: &Ctx<'_, D, K>, status: u16, written: Written) -> Result<HttpResponse, Failure> {
+fn respond<D, K>(
+    ctx: &Ctx<'_, D, K>,
+    status: u16,
+    written: Written,
+) -> Result<HttpResponse, Failure> {
     match written {
         Written::Created(stored) | Written::Updated(stored) => {
             resource_response(ctx, status, &stored)

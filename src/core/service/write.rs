@@ -194,29 +194,6 @@ impl Write {
         }
     }
 
-    /// A write that failed before it needed the store (`/Bulk`: a bad operation).
-    pub fn failed(rt: ResourceType, id: &str, failure: Failure) -> Write {
-        Write {
-            rt,
-            id: id.to_owned(),
-            if_match: IfMatch::Any,
-            kind: Kind::Delete { plan: None },
-            done: Some(Err(failure)),
-        }
-    }
-
-    pub fn rt(&self) -> ResourceType {
-        self.rt
-    }
-
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-
-    pub fn is_done(&self) -> bool {
-        self.done.is_some()
-    }
-
     /// The plan this write needs next (its outcome goes to `feed`), or `None` once it is done.
     pub fn next(&mut self, now_ms: u64) -> Option<Plan<StepOutcome>> {
         if self.done.is_some() {
@@ -239,7 +216,9 @@ impl Write {
                 if let Some(check) = check.take() {
                     return Ok(Some(check.map(StepOutcome::Checked)));
                 }
-                let build = plan.take().ok_or_else(|| internal("create planned twice"))?;
+                let build = plan
+                    .take()
+                    .ok_or_else(|| internal("create planned twice"))?;
                 let stamp = WriteStamp::new(now_ms)?;
                 Ok(Some(build(&stamp)?.map(StepOutcome::Created)))
             }
@@ -255,7 +234,9 @@ impl Write {
                     if *attempts >= MAX_WRITE_ATTEMPTS {
                         return Err(busy(rt));
                     }
-                    return Ok(Some(read().map(|(found, check)| StepOutcome::Read(found, check))));
+                    return Ok(Some(
+                        read().map(|(found, check)| StepOutcome::Read(found, check)),
+                    ));
                 };
                 if *attempts >= MAX_WRITE_ATTEMPTS {
                     return Err(busy(rt));
@@ -271,7 +252,9 @@ impl Write {
                 Ok(Some(built.map(StepOutcome::Updated)))
             }
             Kind::Delete { plan } => {
-                let build = plan.take().ok_or_else(|| internal("delete planned twice"))?;
+                let build = plan
+                    .take()
+                    .ok_or_else(|| internal("delete planned twice"))?;
                 Ok(Some(
                     build(&self.if_match, new_version()?).map(StepOutcome::Deleted),
                 ))
@@ -290,7 +273,9 @@ impl Write {
         let (rt, id) = (self.rt, self.id.as_str());
         let conditional = self.if_match.is_conditional();
         match (&mut self.kind, outcome) {
-            (Kind::Create { .. }, StepOutcome::Checked(check)) => check_members(check).err().map(Err),
+            (Kind::Create { .. }, StepOutcome::Checked(check)) => {
+                check_members(check).err().map(Err)
+            }
             (Kind::Create { doc, .. }, StepOutcome::Created(created)) => Some(match created {
                 CreateOutcome::Created(stored) => Ok(Written::Created(stored)),
                 CreateOutcome::NameTaken => Err(taken(rt, doc)),
@@ -328,7 +313,9 @@ impl Write {
                 DeleteOutcome::NotFound => Err(not_found(rt, id)),
                 DeleteOutcome::VersionMismatch => Err(ScimError::precondition_failed().into()),
             }),
-            _ => Some(Err(internal("a write was fed an outcome it did not ask for"))),
+            _ => Some(Err(internal(
+                "a write was fed an outcome it did not ask for",
+            ))),
         }
     }
 

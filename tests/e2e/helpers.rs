@@ -102,8 +102,28 @@ pub fn caller_address() -> String {
     ADDRESS.with(Clone::clone)
 }
 
-/// Sends a request. `headers` are added as given; no implicit auth.
+/// What `wrangler dev`'s own proxy answers (plain text, never the worker's SCIM JSON) when its
+/// pooled connection to the local worker closes just as a request is written: kj's 5 s idle
+/// timeouts on both ends collide (workers-sdk issue 14641). The worker never sees that request,
+/// and the proxy retries only GET and HEAD itself.
+const DEV_PROXY_DROPPED: &str = "Your worker restarted mid-request.";
+
+/// Sends a request. `headers` are added as given; no implicit auth. A request the local dev
+/// proxy dropped before the worker saw it (`DEV_PROXY_DROPPED`) is sent again, at most twice:
+/// had the worker seen it, the resend would show (a 409, a second resource) in the test.
 pub fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
+    let mut reply = send_once(method, url, headers, body);
+    for _ in 0..2 {
+        if !(reply.status == 503 && reply.text.starts_with(DEV_PROXY_DROPPED)) {
+            break;
+        }
+        eprintln!("{method} {url}: dropped by the wrangler dev proxy, sent again");
+        reply = send_once(method, url, headers, body);
+    }
+    reply
+}
+
+fn send_once(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
     let agent = ureq::AgentBuilder::new()
         .timeout(std::time::Duration::from_secs(60))
         .build();

@@ -219,7 +219,7 @@ fn two_bulks_racing_on_one_user_name_create_it_once() {
 #[test]
 fn over_the_limits_is_413() {
     let app = TestApp::new();
-    let operations: Vec<Value> = (0..1001)
+    let operations: Vec<Value> = (0..2001)
         .map(|i| user_post(&format!("u{i}"), "x"))
         .collect();
     let reply = app.post("/Bulk", &bulk_body(Value::Array(operations)));

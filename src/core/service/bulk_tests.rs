@@ -367,12 +367,12 @@ fn limits_are_advertised_and_enforced() {
     let app = TestApp::new();
     let config = app.get("/ServiceProviderConfig").json();
     assert_eq!(config["bulk"]["supported"], true);
-    assert_eq!(config["bulk"]["maxOperations"], 1000);
+    assert_eq!(config["bulk"]["maxOperations"], 2000);
     assert_eq!(
         config["bulk"]["maxPayloadSize"],
         crate::core::http::MAX_BODY_BYTES
     );
-    let operations: Vec<Value> = (0..1001)
+    let operations: Vec<Value> = (0..2001)
         .map(|i| user_post(&format!("u{i}"), "x"))
         .collect();
     let reply = bulk(&app, Value::Array(operations));

@@ -8,8 +8,10 @@ use serde_json::{Map, Value};
 
 pub(crate) const BULK_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 
-/// RFC 7644 §3.7: "maxOperations" advertised in /ServiceProviderConfig.
-pub(crate) const MAX_OPERATIONS: usize = 1_000;
+/// RFC 7644 §3.7: "maxOperations" advertised in /ServiceProviderConfig. Room for an org's
+/// directory of a thousand users with its groups in one request; the 4 MiB body limit
+/// (`maxPayloadSize`) bounds it as well.
+pub(crate) const MAX_OPERATIONS: usize = 2_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum BulkMethod {

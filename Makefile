@@ -22,9 +22,11 @@ schema-local: setup
 demo-token: setup
 	@bash scripts/token.sh --ensure acme --persist "$(PERSIST)"
 
-## Run the service locally: build, local schema, demo org token, wrangler dev on 127.0.0.1:$(PORT).
+## Run the service locally: build, local schema, demo org token, a local admin secret in
+## .dev.vars (scripts/dev-vars.sh prints it and the console URL), wrangler dev on 127.0.0.1:$(PORT).
 dev: build schema-local demo-token
 	@echo "==> tenant URL: http://127.0.0.1:$(PORT)/scim/v2/acme"
+	@bash scripts/dev-vars.sh $(PORT)
 	@$(WRANGLER) dev --ip 127.0.0.1 --port $(PORT) --persist-to "$(PERSIST)"
 
 ## Run every test: native cargo tests, then the end-to-end suite against wrangler dev.

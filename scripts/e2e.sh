@@ -2,7 +2,8 @@
 # End-to-end suite: starts the built worker under `wrangler dev` on a free loopback port with
 # a fresh local state (a temp dir), applies the migrations, seeds orgs e2e-1..e2e-N with tokens,
 # runs `cargo test --features e2e --test e2e` against it, then the provisioning self-test
-# (`make smoke`, examples/scim_smoke/) against the same worker, and stops it again.
+# (`make smoke`, examples/scim_smoke/) and the browser tests of the console (tests/browser,
+# headless Chromium) against the same worker, and stops it again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tool-env.sh
@@ -26,6 +27,13 @@ if [ "$status" = 0 ]; then
     echo "==> make smoke URL=$url"
     SCIM_SMOKE_TOKEN="$smoke_token" cargo run --quiet --example scim_smoke -- "$url" || { status=$?; break; }
   done
+fi
+# The console and setup page in headless Chromium, against the same worker (tests/browser).
+# Skipped when the Rust suite failed or was filtered, and with E2E_BROWSER=0.
+if [ "$status" = 0 ] && [ $# = 0 ] && [ "${E2E_BROWSER:-1}" != 0 ]; then
+  # Screenshots go to a temporary folder; SCREENSHOTS=docs/images refreshes those of the docs.
+  SCIM_E2E_BASE_URL="$base" SCIM_E2E_PERSIST="$state" SCREENSHOTS="${SCREENSHOTS:-$state/screenshots}" \
+    node --test --test-concurrency=1 tests/browser/console.test.mjs || status=$?
 fi
 if [ "$status" != 0 ]; then
   echo "==> wrangler dev log (last 60 lines):" >&2

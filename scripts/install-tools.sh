@@ -63,3 +63,18 @@ if [ "${1:-}" = "--deny" ] && ! cargo deny --version >/dev/null 2>&1; then
   say "installing cargo-deny (takes several minutes)"
   cargo install cargo-deny --locked
 fi
+
+# Browser tests (tests/browser): Debian's chromium, and playwright-core pinned in
+# tests/browser/package-lock.json (it drives /usr/bin/chromium and never downloads a browser).
+if [ ! -x /usr/bin/chromium ]; then
+  say "installing Debian's chromium for the browser tests (about two minutes)"
+  sudo_if_needed=(); [ "$(id -u)" = 0 ] || sudo_if_needed=(sudo)
+  "${sudo_if_needed[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium \
+    || { "${sudo_if_needed[@]}" apt-get update && "${sudo_if_needed[@]}" env DEBIAN_FRONTEND=noninteractive \
+         apt-get install -y --no-install-recommends chromium; }
+fi
+if [ ! -d tests/browser/node_modules/playwright-core ] \
+   || [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then
+  say "installing the browser test driver (playwright-core)"
+  npm ci --prefix tests/browser --no-audit --no-fund
+fi

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod clock;
+pub(crate) mod console;
 pub mod datetime;
 pub(crate) mod db;
 pub mod error;

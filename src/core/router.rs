@@ -26,6 +26,17 @@ pub enum Route {
         org: Option<OrgName>,
         rest: Vec<String>,
     },
+    /// `/admin`, `/admin/session` and `/admin/backfill`: the operator console.
+    Console {
+        rest: Vec<String>,
+    },
+    /// `/setup/{link}/...`: the self-serve setup page of one setup link.
+    Setup {
+        link: String,
+        rest: Vec<String>,
+    },
+    /// `/assets/{name}`: a static file of the console and setup pages.
+    Asset(String),
     NotFound,
 }
 
@@ -113,6 +124,15 @@ pub fn route(raw_path: &str) -> Route {
                 rest: rest.iter().skip(1).map(|s| (*s).to_owned()).collect(),
             }
         }
+        ["admin"] => Route::Console { rest: Vec::new() },
+        ["admin", page @ ("session" | "backfill")] => Route::Console {
+            rest: vec![(*page).to_owned()],
+        },
+        ["setup", link, rest @ ..] => Route::Setup {
+            link: (*link).to_owned(),
+            rest: rest.iter().map(|s| (*s).to_owned()).collect(),
+        },
+        ["assets", name] => Route::Asset((*name).to_owned()),
         _ => Route::NotFound,
     }
 }
@@ -240,6 +260,30 @@ mod tests {
         );
         // An org whose name merely starts like an endpoint is an org.
         assert!(matches!(route("/scim/v2/Users2/Users"), Route::Scim { .. }));
+    }
+
+    #[test]
+    fn console_setup_and_asset_paths() {
+        assert_eq!(route("/admin/"), Route::Console { rest: vec![] });
+        assert_eq!(
+            route("/admin/session"),
+            Route::Console {
+                rest: vec!["session".into()]
+            }
+        );
+        assert_eq!(route("/admin/other"), Route::NotFound);
+        assert_eq!(
+            route("/setup/abc/api/info"),
+            Route::Setup {
+                link: "abc".into(),
+                rest: vec!["api".into(), "info".into()]
+            }
+        );
+        assert_eq!(
+            route("/assets/console.js"),
+            Route::Asset("console.js".into())
+        );
+        assert_eq!(route("/assets/a/b"), Route::NotFound);
     }
 
     #[test]

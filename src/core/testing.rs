@@ -183,4 +183,22 @@ impl KeyValue for MemoryKv {
         self.map.borrow_mut().remove(key);
         Ok(())
     }
+    /// Pages of two keys, so callers' paging is exercised; the cursor is the last key given.
+    async fn list_keys(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<String>, Option<String>), KvError> {
+        let map = self.map.borrow();
+        let mut keys: Vec<String> = map
+            .keys()
+            .filter(|k| k.starts_with(prefix) && cursor.is_none_or(|c| k.as_str() > c))
+            .cloned()
+            .collect();
+        keys.sort();
+        let more = keys.len() > 2;
+        keys.truncate(2);
+        let next = more.then(|| keys[1].clone());
+        Ok((keys, next))
+    }
 }

@@ -40,4 +40,22 @@ impl KeyValue for Kv {
     async fn delete(&self, key: &str) -> Result<(), KvError> {
         self.0.delete(key).await.map_err(kv_error)
     }
+
+    async fn list_keys(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<String>, Option<String>), KvError> {
+        let mut list = self.0.list().prefix(prefix.to_owned());
+        if let Some(cursor) = cursor {
+            list = list.cursor(cursor.to_owned());
+        }
+        let page = list.execute().await.map_err(kv_error)?;
+        let next = if page.list_complete {
+            None
+        } else {
+            page.cursor
+        };
+        Ok((page.keys.into_iter().map(|k| k.name).collect(), next))
+    }
 }

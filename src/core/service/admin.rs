@@ -8,9 +8,12 @@
 //! the API. With a secret, a missing or wrong one is a 401. The secret is never logged, and
 //! neither is a token: the log gets the org and what was done.
 
+use super::console;
+use super::console::batch as console_batch;
 use super::context::{Ctx, Failure};
 use crate::core::auth::{bearer_token, AuthFailure};
 use crate::core::clock::format_timestamp;
+use crate::core::console::{registry, setup_link};
 use crate::core::db::Database;
 use crate::core::error::ScimError;
 use crate::core::http::{HttpRequest, HttpResponse, Method};
@@ -54,29 +57,45 @@ pub(crate) async fn handle<D: Database, K: KeyValue>(
     org: Option<&OrgName>,
     rest: &[String],
 ) -> Result<HttpResponse, Failure> {
-    if let Err(why) = check_secret(secret, ctx.request.header("authorization")) {
+    // The console signs in once and then sends its session cookie instead of the secret.
+    if ctx.request.header("authorization").is_none() && console::has_session_cookie(ctx) {
+        if let Err(refused) = console::check_session(ctx, secret).await? {
+            return Ok(refused);
+        }
+    } else if let Err(why) = check_secret(secret, ctx.request.header("authorization")) {
         ctx.note(format!("admin auth: {why:?}"));
         return Ok(unauthorized());
     }
-    let method = ctx.request.method;
     let Some(org) = org else {
-        return Err(no_such_endpoint());
+        return console::org_collection(ctx).await;
     };
+    dispatch(ctx, org, rest).await
+}
+
+/// Runs an authorised request on one org's admin routes (the setup page reaches a few of them
+/// with its link instead of the secret).
+pub(crate) async fn dispatch<D: Database, K: KeyValue>(
+    ctx: &Ctx<'_, D, K>,
+    org: &OrgName,
+    rest: &[String],
+) -> Result<HttpResponse, Failure> {
+    let method = ctx.request.method;
     let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
     match (rest.as_slice(), method) {
         ([], Method::Delete) => delete_org(ctx, org, PURGE_LIMITS).await,
-        ([], _) => Ok(method_not_allowed(method, "DELETE")),
+        ([], Method::Post) => console::create_org(ctx, org).await,
+        ([], _) => Ok(method_not_allowed(method, "POST, DELETE")),
         (["token"], Method::Post) => create_token(ctx, org).await,
         (["token"], Method::Get) => token_metadata(ctx, org).await,
         (["token"], Method::Delete) => revoke_token(ctx, org).await,
         (["token"], _) => Ok(method_not_allowed(method, "GET, POST, DELETE")),
-        _ => Err(no_such_endpoint()),
+        _ => console::org_routes(ctx, org, &rest).await,
     }
 }
 
 /// Compares the presented secret with the configured one in constant time. Both are hashed
 /// first so the comparison also takes the same time whatever their lengths.
-fn check_secret(secret: &str, authorization: Option<&str>) -> Result<(), AuthFailure> {
+pub(super) fn check_secret(secret: &str, authorization: Option<&str>) -> Result<(), AuthFailure> {
     let presented = bearer_token(authorization)?;
     let presented = Sha256::digest(presented.as_bytes());
     let expected = Sha256::digest(secret.as_bytes());
@@ -98,14 +117,14 @@ fn unauthorized() -> HttpResponse {
         .with_header("www-authenticate", "Bearer realm=\"scim-edge-admin\"")
 }
 
-fn no_such_endpoint() -> Failure {
+pub(super) fn no_such_endpoint() -> Failure {
     ScimError::not_found(
         "No such admin endpoint. Admin routes are /admin/orgs/{org} and /admin/orgs/{org}/token.",
     )
     .into()
 }
 
-fn method_not_allowed(method: Method, allow: &str) -> HttpResponse {
+pub(super) fn method_not_allowed(method: Method, allow: &str) -> HttpResponse {
     let error = ScimError::method_not_allowed(format!(
         "Method {} is not allowed on this endpoint; allowed: {allow}.",
         method.as_str()
@@ -115,7 +134,7 @@ fn method_not_allowed(method: Method, allow: &str) -> HttpResponse {
 
 /// A successful admin answer: plain JSON (this is not a SCIM resource), never cached, since it
 /// may carry a token.
-fn ok_json(status: u16, body: Value) -> HttpResponse {
+pub(super) fn ok_json(status: u16, body: Value) -> HttpResponse {
     HttpResponse {
         status,
         headers: vec![
@@ -190,7 +209,7 @@ fn metadata(org: &OrgName, record: &TokenRecord, now_ms: u64, token: Option<&str
 /// `POST /admin/orgs/{org}/token`: a new token, shown once. The org's current token stops
 /// working at once, or keeps working for `graceSeconds` as the record's `previous`. Only the
 /// token being replaced gets a grace period: one that was itself in grace stops at once.
-async fn create_token<D, K: KeyValue>(
+pub(super) async fn create_token<D: Database, K: KeyValue>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
 ) -> Result<HttpResponse, Failure> {
@@ -215,6 +234,16 @@ async fn create_token<D, K: KeyValue>(
     let stored = serde_json::to_string(&record)
         .map_err(|e| Failure::Internal(format!("token record: {e}")))?;
     ctx.runtime.kv.put(&kv_key(org.as_str()), &stored).await?;
+    console_batch(
+        ctx,
+        vec![registry::upsert_token(
+            org.as_str(),
+            &record.created,
+            &record.created,
+            &record.last4,
+        )],
+    )
+    .await?;
     ctx.note(format!(
         "admin: new token for {org} (replaced: {}, grace: {}s)",
         current.is_some(),
@@ -242,11 +271,12 @@ async fn token_metadata<D, K: KeyValue>(
 
 /// `DELETE /admin/orgs/{org}/token`: the org's token (and any token in grace) stops working.
 /// Idempotent: 204 whether or not there was one.
-async fn revoke_token<D, K: KeyValue>(
+async fn revoke_token<D: Database, K: KeyValue>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
 ) -> Result<HttpResponse, Failure> {
     ctx.runtime.kv.delete(&kv_key(org.as_str())).await?;
+    console_batch(ctx, vec![registry::clear_token(org.as_str())]).await?;
     ctx.note(format!("admin: token of {org} revoked"));
     Ok(HttpResponse {
         status: 204,
@@ -318,6 +348,14 @@ pub(crate) async fn delete_org<D: Database, K: KeyValue>(
     if had_token {
         ctx.runtime.kv.delete(&key).await?;
     }
+    console_batch(
+        ctx,
+        vec![
+            registry::delete(org.as_str()),
+            setup_link::delete_for_org(org.as_str()),
+        ],
+    )
+    .await?;
     let (removed, complete) = purge_org(ctx, org.as_str(), limits).await?;
     ctx.note(format!(
         "admin: org {org} deleted (token: {had_token}, users: {}, groups: {}, complete: {complete})",

@@ -4,6 +4,7 @@
 
 mod admin;
 mod bulk;
+mod console;
 mod context;
 mod discovery;
 mod groups;
@@ -63,6 +64,14 @@ where
                 org.map(|o| o.to_string()),
             ),
         },
+        // The console exists only where the admin API does; setup pages and their files
+        // stand on their own (a setup link is its own credential).
+        Route::Console { rest } => match admin_secret(runtime) {
+            None => (Err(not_found_path().into()), None),
+            Some(secret) => (console::handle(&ctx, secret, &rest).await, None),
+        },
+        Route::Setup { link, rest } => (console::setup(&ctx, &link, &rest).await, None),
+        Route::Asset(name) => (console::asset(&name), None),
         Route::Scim { org, endpoint } => {
             let org_name = org.to_string();
             let result = async {
@@ -354,6 +363,9 @@ fn route_name(route: &Route) -> &'static str {
         Route::InvalidOrg => "invalid-org",
         Route::MissingOrg { .. } => "missing-org",
         Route::NotFound => "not-found",
+        Route::Console { .. } => "admin/console",
+        Route::Setup { .. } => "setup",
+        Route::Asset(_) => "assets",
         Route::Admin { rest, .. } => match rest.first().map(String::as_str) {
             None => "admin/orgs/{org}",
             Some("token") => "admin/orgs/{org}/token",

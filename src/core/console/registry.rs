@@ -1,0 +1,158 @@
+//! The org registry (table `orgs`): the list the console shows, read consistently from D1.
+//! KV stays the token store every SCIM request reads; the registry mirrors the token's
+//! creation time and last four characters, written by the admin request that changes them.
+//! Orgs whose token was written to KV directly (`make token`, or before the registry existed)
+//! are added by the backfill pass (`POST /admin/backfill`, which the console runs after each
+//! sign-in): it lists the `org:` keys of KV and registers the ones D1 does not know.
+
+use crate::core::db::{Row, SqlValue, Statement, MAX_BOUND_PARAMETERS};
+use serde_json::{json, Value};
+
+/// Orgs per page of the console's list.
+pub const PAGE_SIZE: usize = 50;
+
+/// Registers `org` (if new) with its current token's metadata.
+pub fn upsert_token(org: &str, now: &str, token_created: &str, last4: &str) -> Statement {
+    Statement::new(
+        "INSERT INTO orgs (org, created, token_created, token_last4) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (org) DO UPDATE SET token_created = excluded.token_created, \
+         token_last4 = excluded.token_last4",
+        vec![org.into(), now.into(), token_created.into(), last4.into()],
+    )
+}
+
+/// The org stays registered without a token (revocation).
+pub fn clear_token(org: &str) -> Statement {
+    Statement::new(
+        "UPDATE orgs SET token_created = NULL, token_last4 = NULL WHERE org = ?1",
+        vec![org.into()],
+    )
+}
+
+pub fn delete(org: &str) -> Statement {
+    Statement::new("DELETE FROM orgs WHERE org = ?1", vec![org.into()])
+}
+
+pub fn exists(org: &str) -> Statement {
+    Statement::new(
+        "SELECT 1 AS found FROM orgs WHERE org = ?1",
+        vec![org.into()],
+    )
+}
+
+/// `LIKE` pattern text with `%`, `_` and `\` escaped (used with `ESCAPE '\'`).
+fn like_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect()
+}
+
+/// One page of orgs whose name contains `search` (ASCII case-insensitively), after `after`
+/// in name order, with counts and the last change seen in their directory. Reads one row more
+/// than a page to tell whether another page follows.
+pub fn list(search: &str, after: &str) -> Statement {
+    Statement::new(
+        format!(
+            "SELECT o.org, o.created, o.token_created, o.token_last4, \
+             COALESCE((SELECT total FROM org_counts c WHERE c.org = o.org AND c.resource = 'User'), 0) AS users, \
+             COALESCE((SELECT total FROM org_counts c WHERE c.org = o.org AND c.resource = 'Group'), 0) AS groups, \
+             (SELECT MAX(last_modified) FROM users u WHERE u.org = o.org) AS user_activity, \
+             (SELECT MAX(last_modified) FROM groups g WHERE g.org = o.org) AS group_activity \
+             FROM orgs o WHERE o.org LIKE '%' || ?1 || '%' ESCAPE '\\' AND o.org > ?2 \
+             ORDER BY o.org LIMIT {}",
+            PAGE_SIZE + 1
+        ),
+        vec![like_escape(search).into(), after.into()],
+    )
+}
+
+/// The JSON of one listed org.
+pub fn org_json(row: &Row) -> Value {
+    let text = |name: &str| row.get(name).and_then(Value::as_str).map(str::to_owned);
+    let activity = [text("user_activity"), text("group_activity")]
+        .into_iter()
+        .flatten()
+        .max();
+    json!({
+        "org": text("org"),
+        "created": text("created"),
+        "users": row.get("users").and_then(Value::as_i64).unwrap_or(0),
+        "groups": row.get("groups").and_then(Value::as_i64).unwrap_or(0),
+        "token": text("token_created").map(|created| json!({
+            "created": created,
+            "last4": text("token_last4"),
+        })),
+        "lastActivity": activity,
+    })
+}
+
+/// Which of `orgs` the registry already holds (statements of at most 100 names each).
+pub fn known(orgs: &[String]) -> Vec<Statement> {
+    orgs.chunks(MAX_BOUND_PARAMETERS)
+        .map(|chunk| {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            Statement::new(
+                format!("SELECT org FROM orgs WHERE org IN ({marks})"),
+                chunk.iter().map(|o| SqlValue::from(o.as_str())).collect(),
+            )
+        })
+        .collect()
+}
+
+/// A backfilled org: its name and, when KV holds a readable record, the token's metadata.
+pub struct Backfilled {
+    pub org: String,
+    pub token: Option<(String, String)>,
+}
+
+/// Inserts backfilled orgs (existing rows are left alone), 25 rows (100 parameters) a statement.
+pub fn insert_backfilled(orgs: &[Backfilled], now: &str) -> Vec<Statement> {
+    orgs.chunks(MAX_BOUND_PARAMETERS / 4)
+        .map(|chunk| {
+            let rows = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
+            let mut params = Vec::with_capacity(chunk.len() * 4);
+            for org in chunk {
+                let created = org.token.as_ref().map_or(now, |(c, _)| c.as_str());
+                params.push(SqlValue::from(org.org.as_str()));
+                params.push(created.into());
+                params.push(org.token.as_ref().map(|(c, _)| c.as_str()).into());
+                params.push(org.token.as_ref().map(|(_, l)| l.as_str()).into());
+            }
+            Statement::new(
+                format!(
+                    "INSERT INTO orgs (org, created, token_created, token_last4) VALUES {rows} \
+                     ON CONFLICT (org) DO NOTHING"
+                ),
+                params,
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_escape("a_b%c\\"), "a\\_b\\%c\\\\");
+    }
+
+    #[test]
+    fn backfill_statements_stay_within_the_parameter_limit() {
+        let orgs: Vec<Backfilled> = (0..60)
+            .map(|i| Backfilled {
+                org: format!("o{i}"),
+                token: None,
+            })
+            .collect();
+        let statements = insert_backfilled(&orgs, "2026-01-01T00:00:00.000Z");
+        assert_eq!(statements.len(), 3);
+        assert!(statements
+            .iter()
+            .all(|s| s.params.len() <= MAX_BOUND_PARAMETERS));
+    }
+}

@@ -195,11 +195,11 @@ impl Write {
     }
 
     /// The plan this write needs next (its outcome goes to `feed`), or `None` once it is done.
-    pub fn next(&mut self, now_ms: u64) -> Option<Plan<StepOutcome>> {
+    pub fn next<D, K>(&mut self, ctx: &Ctx<'_, D, K>) -> Option<Plan<StepOutcome>> {
         if self.done.is_some() {
             return None;
         }
-        match self.next_plan(now_ms) {
+        match self.next_plan(ctx) {
             Ok(Some(plan)) => Some(plan),
             Ok(None) => None,
             Err(failure) => {
@@ -209,8 +209,11 @@ impl Write {
         }
     }
 
-    fn next_plan(&mut self, now_ms: u64) -> Result<Option<Plan<StepOutcome>>, Failure> {
-        let rt = self.rt;
+    fn next_plan<D, K>(
+        &mut self,
+        ctx: &Ctx<'_, D, K>,
+    ) -> Result<Option<Plan<StepOutcome>>, Failure> {
+        let (rt, now_ms) = (self.rt, ctx.now_ms());
         match &mut self.kind {
             Kind::Create { check, plan, .. } => {
                 if let Some(check) = check.take() {
@@ -352,7 +355,7 @@ pub(crate) async fn run<D: Database, K>(
     ctx: &Ctx<'_, D, K>,
     mut write: Write,
 ) -> Result<Written, Failure> {
-    while let Some(plan) = write.next(ctx.now_ms()) {
+    while let Some(plan) = write.next(ctx) {
         let outcome = ctx.run(plan).await?;
         write.feed(outcome);
     }

@@ -285,7 +285,7 @@ async fn run_chunk<D: Database, K>(
     loop {
         let mut pending: Vec<(usize, Plan<super::write::StepOutcome>)> = Vec::new();
         for (n, (_, write)) in writes.iter_mut().enumerate() {
-            if let Some(plan) = write.next(ctx.now_ms()) {
+            if let Some(plan) = write.next(ctx) {
                 pending.push((n, plan));
             }
         }

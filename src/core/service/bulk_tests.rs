@@ -392,3 +392,24 @@ fn limits_are_advertised_and_enforced() {
     assert_eq!(reply.status, 400, "duplicate bulkIds");
     assert_eq!(app.get("/Bulk").status, 405);
 }
+
+#[test]
+fn patches_of_different_users_share_a_read_round_and_a_write_round() {
+    let app = TestApp::new();
+    let ids: Vec<String> = (0..100)
+        .map(|i| app.create_user(&format!("p{i}")))
+        .collect();
+    let operations: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            json!({"method": "PATCH", "path": format!("/Users/{id}"), "data": {
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": "active", "value": false}]}})
+        })
+        .collect();
+    let reply = bulk(&app, Value::Array(operations));
+    assert!(statuses(&reply).iter().all(|s| s == "200"));
+    assert_eq!(reply.log.d1_round_trips, 2);
+    let inactive = app.get("/Users?filter=active%20eq%20false&count=0").json();
+    assert_eq!(inactive["totalResults"], 100);
+}

@@ -58,13 +58,28 @@ fn member_ids(app: &TestApp, group: &str) -> Vec<String> {
     ids
 }
 
+/// The statements of each batch the app's db was sent from now on.
+fn batch_sizes_after(app: &TestApp, call: impl FnOnce() -> Reply) -> (Reply, Vec<usize>) {
+    let before = app.db.batch_sizes.borrow().len();
+    let reply = call();
+    let sizes = app.db.batch_sizes.borrow()[before..].to_vec();
+    assert_eq!(sizes.len(), reply.log.d1_round_trips as usize);
+    (reply, sizes)
+}
+
 #[test]
 fn a_thousand_user_posts_take_a_handful_of_round_trips() {
     let app = TestApp::new();
+    // A single POST: one round trip of `per_post` statements (the insert, its email rows, its
+    // side effects, the outcome).
+    let (single, sizes) =
+        batch_sizes_after(&app, || app.post("/Users", &json!({"userName": "single"})));
+    assert_eq!(single.status, 201);
+    let per_post = sizes[0];
     let operations: Vec<Value> = (0..1000)
         .map(|i| user_post(&format!("u{i}"), &format!("user{i}@example.com")))
         .collect();
-    let reply = bulk(&app, Value::Array(operations));
+    let (reply, sizes) = batch_sizes_after(&app, || bulk(&app, Value::Array(operations)));
     let results = results(&reply);
     assert_eq!(results.len(), 1000);
     assert!(
@@ -72,16 +87,20 @@ fn a_thousand_user_posts_take_a_handful_of_round_trips() {
         "{:?}",
         results[0]
     );
-    // Four statements a POST (insert, emails, count, outcome): 250 per batch of 1,000.
-    assert_eq!(reply.log.d1_round_trips, 4);
-    assert_eq!(reply.header("server-timing"), Some("d1;desc=\"queries=4\""));
+    // The same statements as 1,000 single POSTs, in batches filled up to the cap: 4 round
+    // trips (4 statements a POST) instead of 1,000.
+    assert_eq!(sizes.iter().sum::<usize>(), 1000 * per_post);
+    assert!(sizes.iter().all(|&n| n <= 1000), "{sizes:?}");
+    assert_eq!(sizes.len(), 1000_usize.div_ceil(1000 / per_post));
+    assert!(sizes.len() <= 5, "{sizes:?}");
+    assert_eq!(
+        reply.header("server-timing").map(str::to_owned),
+        Some(format!("d1;desc=\"queries={}\"", sizes.len()))
+    );
     assert_eq!(
         count(&app, "SELECT id FROM users WHERE org = ?1", "acme"),
-        1000
+        1001
     );
-    // A single POST costs one round trip: 1,000 of them, 1,000.
-    let single = app.post("/Users", &json!({"userName": "single@example.com"}));
-    assert_eq!(single.log.d1_round_trips, 1);
     // The org's count moved with every create (a side effect in each plan's slot).
     let total = app.get("/Users?count=0").json()["totalResults"].clone();
     assert_eq!(total, 1001);
@@ -94,10 +113,12 @@ fn the_statement_cap_bounds_every_batch() {
     let operations: Vec<Value> = (0..100)
         .map(|i| user_post(&format!("u{i}"), &format!("user{i}")))
         .collect();
-    let reply = bulk(&app, Value::Array(operations));
+    let (reply, sizes) = batch_sizes_after(&app, || bulk(&app, Value::Array(operations)));
     assert!(statuses(&reply).iter().all(|s| s == "201"));
-    // 12 POSTs (48 statements) fit under 50: 100 POSTs need 9 batches.
-    assert_eq!(reply.log.d1_round_trips, 9);
+    let per_post = sizes.iter().sum::<usize>() / 100;
+    assert!(sizes.iter().all(|&n| n <= 50), "{sizes:?}");
+    // As many whole POSTs as fit under 50 statements in every batch.
+    assert_eq!(sizes.len(), 100_usize.div_ceil(50 / per_post), "{sizes:?}");
 }
 
 #[test]

@@ -24,10 +24,13 @@ demo-token: setup
 
 ## Run the service locally: build, local schema, demo org token, a local admin secret in
 ## .dev.vars (scripts/dev-vars.sh prints it and the console URL), wrangler dev on 127.0.0.1:$(PORT).
+## LOCAL_DEV lets webhooks post to a loopback receiver; --test-scheduled serves /__scheduled
+## (the events cron: retention and the delivery sweep).
 dev: build schema-local demo-token
 	@echo "==> tenant URL: http://127.0.0.1:$(PORT)/scim/v2/acme"
+	@echo "==> events cron: curl 'http://127.0.0.1:$(PORT)/__scheduled?cron=*/5+*+*+*+*'"
 	@bash scripts/dev-vars.sh $(PORT)
-	@$(WRANGLER) dev --ip 127.0.0.1 --port $(PORT) --persist-to "$(PERSIST)"
+	@$(WRANGLER) dev --ip 127.0.0.1 --port $(PORT) --persist-to "$(PERSIST)" --test-scheduled --var LOCAL_DEV:true
 
 ## Run every test: native cargo tests, then the end-to-end suite against wrangler dev.
 test: build test-native test-e2e

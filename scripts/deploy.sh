@@ -2,6 +2,7 @@
 # `make deploy`: from a logged-in wrangler to a running worker, and safe to run again.
 #   1. finds the D1 database and the KV namespace by name, creating each one that is missing
 #      (with the binding names the worker reads: DB and TOKENS);
+#      and the webhook queue (docs/events.md);
 #   2. writes their ids into wrangler.deploy.toml, a git-ignored copy of wrangler.toml (the
 #      committed file keeps its placeholders, which local development uses);
 #   3. applies pending migrations to the remote database, and checks none is left;
@@ -111,6 +112,17 @@ if [ -z "$namespace_id" ]; then
   fi
 else
   say "exists: $namespace_id"
+fi
+
+# 1b. The webhook queue (docs/events.md): this worker produces and consumes it; `wrangler
+# deploy` refuses a consumer of a queue that does not exist.
+QUEUE_NAME=$(sed -n 's/^queue = "\(.*\)"$/\1/p' wrangler.toml | head -n 1)
+say "Queue '$QUEUE_NAME' (binding WEBHOOK_QUEUE)"
+show queues info "$QUEUE_NAME"
+if dry || ! "$WRANGLER" queues info "$QUEUE_NAME" >/dev/null 2>&1; then
+  wr queues create "$QUEUE_NAME"
+else
+  say "exists"
 fi
 
 # 2. The deploy config: wrangler.toml with the real ids in the DB and TOKENS blocks.

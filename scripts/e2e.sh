@@ -10,8 +10,10 @@ source scripts/tool-env.sh
 source scripts/local-worker.sh
 
 export SCIM_E2E_ADMIN_SECRET="e2e-admin-$(date +%s%N)"
-printf 'ADMIN_SECRET=%s\n' "$SCIM_E2E_ADMIN_SECRET" > "$state/.dev.vars"
-start_local_worker e2e- "${E2E_ORGS:-400}" --env-file "$state/.dev.vars" --log-level log
+# LOCAL_DEV: webhooks may post to the tests' loopback receivers; one-second retry delays so
+# the retry test does not wait minutes; --test-scheduled lets the tests run the events cron.
+printf 'ADMIN_SECRET=%s\nLOCAL_DEV=true\nWEBHOOK_RETRY_DELAYS=1,1,1,1,1\n' "$SCIM_E2E_ADMIN_SECRET" > "$state/.dev.vars"
+start_local_worker e2e- "${E2E_ORGS:-400}" --env-file "$state/.dev.vars" --log-level log --test-scheduled
 
 status=0
 SCIM_E2E_BASE_URL="$base" SCIM_E2E_TOKENS="$state/tokens.json" SCIM_E2E_PERSIST="$state" \

@@ -73,6 +73,8 @@ fn the_dry_run_prints_a_first_deployment_and_runs_nothing() {
             "kv namespace list".into(),
             "kv namespace create scim-edge-tokens --binding TOKENS".into(),
             "kv namespace list".into(),
+            "queues info scim-edge-webhooks".into(),
+            "queues create scim-edge-webhooks".into(),
             format!("d1 migrations apply DB --remote --config {c}"),
             format!("d1 migrations list DB --remote --config {c}"),
             format!("deploy --config {c}"),
@@ -102,6 +104,9 @@ case "$*" in
   "kv namespace list")
     if [ -f "$state/kv" ]; then echo '[{"id":"5a1b2c3d4e5f60718293a4b5c6d7e8f9","title":"scim-edge-tokens"}]'; else echo '[]'; fi ;;
   "kv namespace create scim-edge-tokens --binding TOKENS") touch "$state/kv"; echo "Success!" ;;
+  "queues info scim-edge-webhooks")
+    if [ -f "$state/queue" ]; then echo "Queue Name: scim-edge-webhooks"; else echo "Queue not found" >&2; exit 1; fi ;;
+  "queues create scim-edge-webhooks") touch "$state/queue"; echo "Created queue scim-edge-webhooks" ;;
   "d1 migrations apply DB --remote --config "*) echo "Migrations applied" ;;
   "d1 migrations list DB --remote --config "*) echo "No migrations to apply!" ;;
   "deploy --config "*)
@@ -133,8 +138,8 @@ fn a_first_deployment_creates_everything_and_a_second_creates_nothing() {
         .collect();
     assert_eq!(
         created.len(),
-        3,
-        "d1 create, kv create, secret put: {created:?}"
+        4,
+        "d1 create, kv create, queue create, secret put: {created:?}"
     );
     let stdout = String::from_utf8_lossy(&first.stdout);
     assert!(

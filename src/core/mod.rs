@@ -7,6 +7,7 @@ pub(crate) mod console;
 pub mod datetime;
 pub(crate) mod db;
 pub mod error;
+pub mod events;
 pub mod filter;
 pub mod http;
 pub mod json;

@@ -114,6 +114,11 @@ pub fn route(raw_path: &str) -> Route {
                 None => Route::InvalidOrg,
             }
         }
+        // The deployment-wide webhook endpoint (docs/events.md): not under any org.
+        ["admin", "webhook"] => Route::Admin {
+            org: None,
+            rest: vec!["webhook".to_owned()],
+        },
         ["admin", "orgs", rest @ ..] => {
             let org = rest.first().and_then(|o| OrgName::parse(o));
             if !rest.is_empty() && org.is_none() {
@@ -232,6 +237,18 @@ mod tests {
         assert_eq!(route("/scim/v2/-bad/Users"), Route::InvalidOrg);
         assert_eq!(route("/scim/v2/a%20b/Users"), Route::InvalidOrg);
         assert_eq!(route("/scim/v2/%2E%2E/Users"), Route::InvalidOrg);
+    }
+
+    #[test]
+    fn the_deployment_webhook_is_an_admin_route_without_an_org() {
+        assert_eq!(
+            route("/admin/webhook"),
+            Route::Admin {
+                org: None,
+                rest: vec!["webhook".into()]
+            }
+        );
+        assert_eq!(route("/admin/webhook/x"), Route::NotFound);
     }
 
     #[test]

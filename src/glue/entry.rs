@@ -51,12 +51,12 @@ fn start() {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let started = Date::now().as_millis();
     // For answers given before the core runs (refusals, platform failures); the core derives
     // the same id from the same `cf-ray` for everything else.
     let request_id = RequestId::new(req.headers().get("cf-ray").ok().flatten().as_deref());
-    let response = match serve(req, &env, started, &request_id).await {
+    let response = match serve(req, &env, &ctx, started, &request_id).await {
         Ok(response) => response,
         Err(message) => {
             console_log!(
@@ -73,6 +73,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
 async fn serve(
     mut req: Request,
     env: &Env,
+    ctx: &Context,
     started: u64,
     request_id: &RequestId,
 ) -> Result<HttpResponse, String> {
@@ -153,8 +154,10 @@ async fn serve(
         }),
         documentation_uri: documentation_uri.as_deref(),
         bulk_max_statements: bulk_max_statements(env),
+        local_dev: super::events::local_dev(env),
     };
     let outcome = handle(&request, &runtime).await;
+    super::events::enqueue_after_response(env, ctx, outcome.deliveries);
     let mut log = outcome.log;
     if let (Some(note), Some(_)) = (limiter_note, &log.org) {
         log.notes.push(note.to_owned());

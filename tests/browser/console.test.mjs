@@ -290,12 +290,17 @@ test("a setup link opens one org in a fresh browser, generates a token there, th
 
 test("the org list shows counts and token; mobile width works; sign-out ends the session", async () => {
   for (const name of ["globex-corp", "initech-corp"]) assert.equal((await adminApi("POST", name)).status, 201);
+  // An org made outside the console (`make token` writes only KV) is listed once the console's
+  // backfill, run on every load, has registered it.
+  execFileSync("bash", [path.join(repo, "scripts/token.sh"), "--new", "hooli-corp", "--persist", PERSIST],
+    { cwd: repo, stdio: "ignore" });
   await page.goto(`${BASE}/admin/#`);
-  await page.locator("tr[data-org=e2e-1]").waitFor();
+  await page.reload(); // a hash change alone would not load the page again
+  await page.locator("tr[data-org=hooli-corp]").waitFor();
   await page.getByLabel("Search orgs").fill("corp");
-  await page.waitForFunction(() => document.querySelectorAll("#orgs tbody tr").length === 3);
+  await page.waitForFunction(() => document.querySelectorAll("#orgs tbody tr").length === 4);
   assert.deepEqual(await page.locator("#orgs tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.org)),
-    ["acme-corp", "globex-corp", "initech-corp"]);
+    ["acme-corp", "globex-corp", "hooli-corp", "initech-corp"]);
   const row = page.locator(`tr[data-org="${ORG}"]`);
   assert.equal((await row.locator("td").nth(1).textContent()).trim(), "7");
   assert.equal((await row.locator("td").nth(2).textContent()).trim(), "2");

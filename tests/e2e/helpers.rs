@@ -422,3 +422,25 @@ pub fn admin(method: &str, path: &str, body: Option<&str>) -> Reply {
         body,
     )
 }
+
+/// Runs the worker's Cron Trigger (retention and the delivery sweep), as `wrangler dev
+/// --test-scheduled` allows.
+pub fn run_cron() {
+    let url = format!("{}/__scheduled?cron=*/5+*+*+*+*", base_url());
+    let reply = send("GET", &url, &[], None);
+    assert_eq!(reply.status, 200, "cron: {}", reply.text);
+}
+
+/// An admin request to any path under `/admin` (e.g. `/admin/webhook`).
+pub fn admin_at(method: &str, path: &str, body: Option<&str>) -> Reply {
+    let auth = format!("Bearer {}", admin_secret());
+    send(
+        method,
+        &format!("{}{path}", base_url()),
+        &[
+            ("authorization", auth.as_str()),
+            ("content-type", "application/json"),
+        ],
+        body,
+    )
+}

@@ -11,14 +11,19 @@
 use super::console;
 use super::console::batch as console_batch;
 use super::context::{Ctx, Failure};
+use super::{events_api, webhooks_api};
 use crate::core::auth::{bearer_token, AuthFailure};
 use crate::core::clock::format_timestamp;
 use crate::core::console::{registry, setup_link};
 use crate::core::db::Database;
+use crate::core::db::Statement;
 use crate::core::error::ScimError;
+use crate::core::events::webhook::Scope;
+use crate::core::events::{EventType, NewEvent, Source};
 use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::kv::KeyValue;
 use crate::core::org::OrgName;
+use crate::core::store::events::{self as log, Guard};
 use crate::core::store::purge::{self, OrgTable};
 use crate::core::token::{kv_key, GraceToken, NewToken, TokenRecord};
 use serde_json::{json, Map, Value};
@@ -67,6 +72,10 @@ pub(crate) async fn handle<D: Database, K: KeyValue>(
         return Ok(unauthorized());
     }
     let Some(org) = org else {
+        // `/admin/webhook` takes every org's events; the rest without an org is the console's.
+        if rest.len() == 1 && rest[0] == "webhook" {
+            return webhook(ctx, &Scope::Deployment, ctx.request.method).await;
+        }
         return console::org_collection(ctx).await;
     };
     dispatch(ctx, org, rest).await
@@ -89,8 +98,49 @@ pub(crate) async fn dispatch<D: Database, K: KeyValue>(
         (["token"], Method::Get) => token_metadata(ctx, org).await,
         (["token"], Method::Delete) => revoke_token(ctx, org).await,
         (["token"], _) => Ok(method_not_allowed(method, "GET, POST, DELETE")),
+        (["events"], Method::Get) => events_api::list(ctx, org).await,
+        (["events"], _) => Ok(method_not_allowed(method, "GET")),
+        (["webhook"], method) => webhook(ctx, &Scope::Org(org.to_string()), method).await,
+        (["webhook", "redeliver"], Method::Post) => {
+            webhooks_api::redeliver(ctx, org.as_str()).await
+        }
+        (["webhook", "redeliver"], _) => Ok(method_not_allowed(method, "POST")),
+        (["deliveries"], Method::Get) => webhooks_api::deliveries(ctx, org.as_str()).await,
+        (["deliveries"], _) => Ok(method_not_allowed(method, "GET")),
         _ => console::org_routes(ctx, org, &rest).await,
     }
+}
+
+async fn webhook<D: Database, K>(
+    ctx: &Ctx<'_, D, K>,
+    scope: &Scope,
+    method: Method,
+) -> Result<HttpResponse, Failure> {
+    match method {
+        Method::Put => webhooks_api::put(ctx, scope).await,
+        Method::Get => webhooks_api::get(ctx, scope).await,
+        Method::Delete => webhooks_api::delete(ctx, scope).await,
+        _ => Ok(method_not_allowed(method, "GET, PUT, DELETE")),
+    }
+}
+
+/// The statement appending an operator event to `org`'s log, for the admin request's own
+/// batch (the caller asks for delivery once that batch ran).
+fn operator_event<D, K>(
+    ctx: &Ctx<'_, D, K>,
+    org: &OrgName,
+    kind: EventType,
+    data: Value,
+) -> Statement {
+    let event = NewEvent {
+        kind,
+        occurred_at: format_timestamp(ctx.now_ms()),
+        resource: None,
+        data,
+        previous: None,
+        source: Source::Admin,
+    };
+    log::append(org.as_str(), &event, Guard::Always)
 }
 
 /// Compares the presented secret with the configured one in constant time. Both are hashed
@@ -119,7 +169,9 @@ fn unauthorized() -> HttpResponse {
 
 pub(super) fn no_such_endpoint() -> Failure {
     ScimError::not_found(
-        "No such admin endpoint. Admin routes are /admin/orgs/{org} and /admin/orgs/{org}/token.",
+        "No such admin endpoint. Admin routes are /admin/orgs/{org}, /admin/orgs/{org}/token, \
+         /admin/orgs/{org}/events, /admin/orgs/{org}/webhook, /admin/orgs/{org}/deliveries and \
+         /admin/webhook.",
     )
     .into()
 }
@@ -234,16 +286,26 @@ pub(super) async fn create_token<D: Database, K: KeyValue>(
     let stored = serde_json::to_string(&record)
         .map_err(|e| Failure::Internal(format!("token record: {e}")))?;
     ctx.runtime.kv.put(&kv_key(org.as_str()), &stored).await?;
+    // The registry row and the event go together, in one batch after the KV change.
     console_batch(
         ctx,
-        vec![registry::upsert_token(
-            org.as_str(),
-            &record.created,
-            &record.created,
-            &record.last4,
-        )],
+        vec![
+            registry::upsert_token(
+                org.as_str(),
+                &record.created,
+                &record.created,
+                &record.last4,
+            ),
+            operator_event(
+                ctx,
+                org,
+                EventType::OrgTokenCreated,
+                metadata(org, &record, now, None),
+            ),
+        ],
     )
     .await?;
+    ctx.wake_deliveries(org.as_str());
     ctx.note(format!(
         "admin: new token for {org} (replaced: {}, grace: {}s)",
         current.is_some(),
@@ -275,8 +337,23 @@ async fn revoke_token<D: Database, K: KeyValue>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
 ) -> Result<HttpResponse, Failure> {
-    ctx.runtime.kv.delete(&kv_key(org.as_str())).await?;
-    console_batch(ctx, vec![registry::clear_token(org.as_str())]).await?;
+    let key = kv_key(org.as_str());
+    // Only a revocation that ends a token is an event; repeating the DELETE appends nothing.
+    let had_token = ctx.runtime.kv.get(&key).await?.is_some();
+    ctx.runtime.kv.delete(&key).await?;
+    let mut statements = vec![registry::clear_token(org.as_str())];
+    if had_token {
+        statements.push(operator_event(
+            ctx,
+            org,
+            EventType::OrgTokenRevoked,
+            json!({"org": org.as_str()}),
+        ));
+    }
+    console_batch(ctx, statements).await?;
+    if had_token {
+        ctx.wake_deliveries(org.as_str());
+    }
     ctx.note(format!("admin: token of {org} revoked"));
     Ok(HttpResponse {
         status: 204,
@@ -308,10 +385,13 @@ impl Removed {
 
 /// Deletes the org's rows chunk by chunk. Returns what went and whether nothing of the org is
 /// left (false when `max_rounds` ran out first, or when rows were written meanwhile).
+/// The final batch also appends the event `deleted` returns for what was removed (so the
+/// record of the deletion costs no round trip of its own).
 pub(crate) async fn purge_org<D: Database, K>(
     ctx: &Ctx<'_, D, K>,
     org: &str,
     limits: PurgeLimits,
+    deleted: impl FnOnce(&Removed) -> Option<NewEvent>,
 ) -> Result<(Removed, bool), Failure> {
     let mut removed = Removed::default();
     let mut pending: Vec<OrgTable> = OrgTable::ALL.to_vec();
@@ -331,7 +411,13 @@ pub(crate) async fn purge_org<D: Database, K>(
         pending = still;
     }
     // The counts follow whatever rows are left (none once the purge is complete).
-    let left = ctx.run(purge::finish(org)).await?;
+    let event = deleted(&removed);
+    let recorded = event.is_some();
+    let finish = purge::finish(org).join(log::append_plan(org, event.as_ref()));
+    let (left, ()) = ctx.run(finish).await?;
+    if recorded {
+        ctx.wake_deliveries(org);
+    }
     Ok((removed, !left))
 }
 
@@ -356,7 +442,23 @@ pub(crate) async fn delete_org<D: Database, K: KeyValue>(
         ],
     )
     .await?;
-    let (removed, complete) = purge_org(ctx, org.as_str(), limits).await?;
+    let now = format_timestamp(ctx.now_ms());
+    let (removed, complete) = purge_org(ctx, org.as_str(), limits, |removed| {
+        // Deleting an org that never existed (or is already gone) records nothing.
+        (had_token || *removed != Removed::default()).then(|| NewEvent {
+            kind: EventType::OrgDeleted,
+            occurred_at: now,
+            resource: None,
+            data: json!({
+                "org": org.as_str(),
+                "tokenRevoked": had_token,
+                "deleted": {"users": removed.users, "groups": removed.groups},
+            }),
+            previous: None,
+            source: Source::Admin,
+        })
+    })
+    .await?;
     ctx.note(format!(
         "admin: org {org} deleted (token: {had_token}, users: {}, groups: {}, complete: {complete})",
         removed.users, removed.groups

@@ -406,6 +406,7 @@ fn a_large_org_is_deleted_in_chunks_over_several_requests() {
         now_ms: app.now_ms,
         admin_secret: Some(ADMIN_SECRET),
         rate_limiter: None,
+        local_dev: true,
         caller_limit: None,
         documentation_uri: None,
         bulk_max_statements: super::DEFAULT_BULK_MAX_STATEMENTS,
@@ -418,7 +419,7 @@ fn a_large_org_is_deleted_in_chunks_over_several_requests() {
     let mut requests = 0;
     loop {
         let ctx = Ctx::new(&request, &runtime, None);
-        let (removed, complete) = block_on(purge_org(&ctx, "acme", limits)).unwrap();
+        let (removed, complete) = block_on(purge_org(&ctx, "acme", limits, |_| None)).unwrap();
         // Each request: at most `max_rounds` delete batches and the final check.
         assert!(ctx.round_trips() <= 3);
         assert!(removed.user_emails <= 6 && removed.group_members <= 6);

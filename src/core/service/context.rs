@@ -3,6 +3,7 @@
 
 use crate::core::db::{Database, DbError};
 use crate::core::error::ScimError;
+use crate::core::events::delivery::DeliveryMessage;
 use crate::core::http::query_pairs;
 use crate::core::http::HttpRequest;
 use crate::core::kv::KvError;
@@ -25,6 +26,9 @@ pub struct Runtime<'a, D, K> {
     /// The per-org limiter of authenticated requests; `None` (no binding configured) applies
     /// no limit.
     pub rate_limiter: Option<&'a dyn RateLimiter>,
+    /// `LOCAL_DEV`: this deployment runs locally (`make dev`, the tests), so webhooks may
+    /// target a loopback `http://` receiver.
+    pub local_dev: bool,
     /// The per-caller limiter of failed authentications; `None` applies no limit.
     pub caller_limit: Option<CallerLimit<'a>>,
     /// `documentationUri` of /ServiceProviderConfig (the `DOCUMENTATION_URI` variable); the
@@ -91,6 +95,9 @@ pub(crate) struct Ctx<'a, D, K> {
     /// The `attributes`/`excludedAttributes` of a `.search` body, once `set_projection_lists`
     /// ran (otherwise the query string's).
     projection_lists: RefCell<Option<(Option<String>, Option<String>)>>,
+    /// Orgs whose log grew (or was rewound) in this request: the glue enqueues a delivery
+    /// message for each once the response is on its way.
+    deliveries: RefCell<Vec<DeliveryMessage>>,
     /// The request's projection per resource type, parsed once.
     projections: [OnceCell<Result<Projection, ScimError>>; 2],
 }
@@ -108,6 +115,7 @@ impl<'a, D, K> Ctx<'a, D, K> {
             round_trips: Cell::new(0),
             notes: RefCell::new(Vec::new()),
             projection_lists: RefCell::new(None),
+            deliveries: RefCell::new(Vec::new()),
             projections: [OnceCell::new(), OnceCell::new()],
         }
     }
@@ -193,5 +201,21 @@ impl<'a, D, K> Ctx<'a, D, K> {
 
     pub fn take_notes(&self) -> Vec<String> {
         std::mem::take(&mut self.notes.borrow_mut())
+    }
+
+    /// Asks for `org`'s new events to be delivered to its webhooks (after the response; the
+    /// cron sweep catches up if this never happens).
+    pub fn wake_deliveries(&self, org: &str) {
+        let mut list = self.deliveries.borrow_mut();
+        if !list.iter().any(|m| m.org == org) {
+            list.push(DeliveryMessage {
+                org: org.to_owned(),
+                scope: None,
+            });
+        }
+    }
+
+    pub fn take_deliveries(&self) -> Vec<DeliveryMessage> {
+        std::mem::take(&mut self.deliveries.borrow_mut())
     }
 }

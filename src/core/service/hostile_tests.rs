@@ -13,6 +13,8 @@ pub(crate) fn dump(app: &TestApp) -> String {
         ("user_emails", "org, user_id, value_ci"),
         ("groups", "org, id"),
         ("group_members", "org, group_id, member_id"),
+        // No change without its event, and no event without its change.
+        ("events", "org, seq"),
     ] {
         let rows = app
             .db

@@ -4,13 +4,16 @@
 
 mod admin;
 mod bulk;
+mod change_events;
 mod console;
 mod context;
 mod discovery;
+mod events_api;
 mod groups;
 mod list;
 mod render;
 mod users;
+mod webhooks_api;
 mod write;
 
 pub use bulk::DEFAULT_BULK_MAX_STATEMENTS;
@@ -32,6 +35,8 @@ use serde_json::json;
 pub struct Outcome {
     pub response: HttpResponse,
     pub log: RequestLog,
+    /// Delivery messages for the queue, to send once the response is on its way.
+    pub deliveries: Vec<crate::core::events::delivery::DeliveryMessage>,
 }
 
 pub async fn handle<D, K>(request: &HttpRequest, runtime: &Runtime<'_, D, K>) -> Outcome
@@ -147,6 +152,7 @@ where
             d1_round_trips,
             notes: ctx.take_notes(),
         },
+        deliveries: ctx.take_deliveries(),
     }
 }
 
@@ -363,12 +369,16 @@ fn route_name(route: &Route) -> &'static str {
         Route::InvalidOrg => "invalid-org",
         Route::MissingOrg { .. } => "missing-org",
         Route::NotFound => "not-found",
+        Route::Admin { org: None, rest } if !rest.is_empty() => "admin/webhook",
         Route::Console { .. } => "admin/console",
         Route::Setup { .. } => "setup",
         Route::Asset(_) => "assets",
         Route::Admin { rest, .. } => match rest.first().map(String::as_str) {
             None => "admin/orgs/{org}",
             Some("token") => "admin/orgs/{org}/token",
+            Some("events") => "admin/orgs/{org}/events",
+            Some("webhook") => "admin/orgs/{org}/webhook",
+            Some("deliveries") => "admin/orgs/{org}/deliveries",
             Some(_) => "admin/unknown",
         },
         Route::Scim { endpoint, .. } => match endpoint {
@@ -397,6 +407,10 @@ fn route_name(route: &Route) -> &'static str {
 mod admin_tests;
 #[cfg(test)]
 mod bulk_tests;
+#[cfg(test)]
+mod change_events_tests;
+#[cfg(test)]
+mod events_admin_tests;
 #[cfg(test)]
 mod fault_tests;
 #[cfg(test)]

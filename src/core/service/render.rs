@@ -60,8 +60,8 @@ pub(crate) fn location<D, K>(ctx: &Ctx<'_, D, K>, rt: ResourceType, id: &str) ->
     format!("{}{}/{}", ctx.base_url(), rt.endpoint(), id)
 }
 
-/// The resource without its references, before projection.
-fn base_value<D, K>(ctx: &Ctx<'_, D, K>, stored: &Stored) -> Value {
+/// The resource without its references, before projection (also an event's `data`).
+pub(crate) fn base_value<D, K>(ctx: &Ctx<'_, D, K>, stored: &Stored) -> Value {
     let rt = stored.rt;
     let mut out = Map::new();
     let mut schemas = vec![Value::from(rt.core_schema().id)];

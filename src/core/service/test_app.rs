@@ -19,6 +19,8 @@ pub(crate) struct TestApp {
     pub admin_secret: Option<&'static str>,
     /// The deployment's `BULK_MAX_STATEMENTS`.
     pub bulk_max_statements: usize,
+    /// `LOCAL_DEV`: true, as under `make dev` and the e2e suite.
+    pub local_dev: bool,
 }
 
 /// The admin secret native tests configure.
@@ -31,6 +33,8 @@ pub(crate) struct Reply {
     pub response: HttpResponse,
     /// The structured log line the glue would print for this request.
     pub log: RequestLog,
+    /// The delivery messages the glue would enqueue after the response.
+    pub deliveries: Vec<crate::core::events::delivery::DeliveryMessage>,
 }
 
 impl Reply {
@@ -58,6 +62,7 @@ impl TestApp {
             now_ms: 1_795_873_500_000,
             admin_secret: Some(ADMIN_SECRET),
             bulk_max_statements: super::DEFAULT_BULK_MAX_STATEMENTS,
+            local_dev: true,
         };
         app.with_org("acme")
     }
@@ -151,6 +156,7 @@ impl TestApp {
             now_ms: self.now_ms,
             admin_secret: self.admin_secret,
             rate_limiter,
+            local_dev: self.local_dev,
             caller_limit,
             documentation_uri: Some(DOCUMENTATION_URI),
             bulk_max_statements: self.bulk_max_statements,
@@ -160,6 +166,7 @@ impl TestApp {
             status: outcome.response.status,
             response: outcome.response,
             log: outcome.log,
+            deliveries: outcome.deliveries,
         }
     }
 

@@ -12,7 +12,9 @@
 //! holding the write, its side effects and the outcome. Creates and deletes cost one (a group
 //! created with members: two, the member check first).
 
+use super::change_events;
 use super::context::{Ctx, Failure};
+use crate::core::clock::format_timestamp;
 use crate::core::db::Database;
 use crate::core::error::ScimError;
 use crate::core::schema::ResourceType;
@@ -107,6 +109,8 @@ enum Kind {
         /// The 409 to answer if the attempt in flight finds the unique name taken.
         refused: Option<Failure>,
         attempts: usize,
+        /// Whether the attempt in flight records a change event.
+        event: bool,
     },
     Delete {
         plan: Option<DeletePlan>,
@@ -170,6 +174,7 @@ impl Write {
                 next: None,
                 refused: None,
                 attempts: 0,
+                event: false,
             },
             done: None,
         }
@@ -215,7 +220,7 @@ impl Write {
     ) -> Result<Option<Plan<StepOutcome>>, Failure> {
         let (rt, now_ms) = (self.rt, ctx.now_ms());
         match &mut self.kind {
-            Kind::Create { check, plan, .. } => {
+            Kind::Create { doc, check, plan } => {
                 if let Some(check) = check.take() {
                     return Ok(Some(check.map(StepOutcome::Checked)));
                 }
@@ -223,7 +228,8 @@ impl Write {
                     .take()
                     .ok_or_else(|| internal("create planned twice"))?;
                 let stamp = WriteStamp::new(now_ms)?;
-                Ok(Some(build(&stamp)?.map(StepOutcome::Created)))
+                let plan = change_events::on_create(ctx, rt, doc, &stamp.now, build(&stamp)?);
+                Ok(Some(plan.map(StepOutcome::Created)))
             }
             Kind::Update {
                 read,
@@ -232,6 +238,7 @@ impl Write {
                 next,
                 refused,
                 attempts,
+                event,
             } => {
                 let Some(old) = next.as_ref() else {
                     if *attempts >= MAX_WRITE_ATTEMPTS {
@@ -251,23 +258,36 @@ impl Write {
                 let doc = change(&old.doc)?;
                 let stamp = WriteStamp::new(now_ms)?;
                 *refused = Some(taken(rt, &doc));
-                let built = plan(old, doc, &stamp, &self.if_match)?;
+                let built = plan(old, doc.clone(), &stamp, &self.if_match)?;
+                let (built, recorded) = change_events::on_update(ctx, old, &doc, &stamp, built);
+                *event = recorded;
                 Ok(Some(built.map(StepOutcome::Updated)))
             }
             Kind::Delete { plan } => {
                 let build = plan
                     .take()
                     .ok_or_else(|| internal("delete planned twice"))?;
-                Ok(Some(
-                    build(&self.if_match, new_version()?).map(StepOutcome::Deleted),
-                ))
+                let now = format_timestamp(now_ms);
+                let plan =
+                    change_events::on_delete(rt, &now, build(&self.if_match, new_version()?));
+                Ok(Some(plan.map(StepOutcome::Deleted)))
             }
         }
     }
 
-    /// Takes the outcome of the plan `next` gave.
-    pub fn feed(&mut self, outcome: StepOutcome) {
+    /// Takes the outcome of the plan `next` gave. A write that recorded events asks for
+    /// their delivery (after the response).
+    pub fn feed<D, K>(&mut self, ctx: &Ctx<'_, D, K>, outcome: StepOutcome) {
         if let Some(done) = self.decide(outcome) {
+            let recorded = match (&self.kind, &done) {
+                // Membership changes record their own events in the store's plan.
+                (Kind::Update { event, .. }, Ok(_)) => *event || self.rt == ResourceType::Group,
+                (_, Ok(_)) => true,
+                (_, Err(_)) => false,
+            };
+            if recorded {
+                ctx.wake_deliveries(ctx.org());
+            }
             self.done = Some(done);
         }
     }
@@ -357,7 +377,7 @@ pub(crate) async fn run<D: Database, K>(
 ) -> Result<Written, Failure> {
     while let Some(plan) = write.next(ctx) {
         let outcome = ctx.run(plan).await?;
-        write.feed(outcome);
+        write.feed(ctx, outcome);
     }
     write.into_result()
 }

@@ -1,6 +1,7 @@
 //! SQL for groups (table `groups`). Membership rows are written by `store::members`, in the
 //! same batch as the group row and guarded by it.
 
+use super::member_events;
 use super::members::{self, MemberChange};
 use super::plan::{Applied, Plan, PlanBuilder};
 use super::precondition::IfMatch;
@@ -187,6 +188,8 @@ pub fn update(
     ));
     let applied = applied(org, id, stamp.version);
     for change in changes {
+        // Its events first: they compare the change with the membership before it.
+        b.extend(member_events::member_change(&applied, *change, &stamp.now));
         b.extend(members::change_statements(&applied, *change));
     }
     b.side_effect_slot(applied);

@@ -6,15 +6,18 @@
 //! with `Ctx::run` and never sees SQL or result lists.
 
 pub mod counts;
+pub mod events;
 pub mod groups;
 pub mod list;
 pub mod list_query;
+pub mod member_events;
 pub mod members;
 pub mod plan;
 pub mod precondition;
 pub mod purge;
 pub mod resource;
 pub mod users;
+pub mod webhooks;
 
 use crate::core::clock::format_timestamp;
 use crate::core::error::ScimError;

@@ -310,7 +310,7 @@ async fn run_chunk<D: Database, K>(
             match ctx.run(Plan::all(plans)).await {
                 Ok(outcomes) => {
                     for (n, outcome) in owners.into_iter().zip(outcomes) {
-                        writes[n].1.feed(outcome);
+                        writes[n].1.feed(ctx, outcome);
                     }
                 }
                 Err(failure) => {

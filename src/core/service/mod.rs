@@ -406,6 +406,8 @@ fn route_name(route: &Route) -> &'static str {
 #[cfg(test)]
 mod admin_tests;
 #[cfg(test)]
+mod bulk_events_tests;
+#[cfg(test)]
 mod bulk_tests;
 #[cfg(test)]
 mod change_events_tests;

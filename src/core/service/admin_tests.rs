@@ -409,6 +409,7 @@ fn a_large_org_is_deleted_in_chunks_over_several_requests() {
         local_dev: true,
         caller_limit: None,
         documentation_uri: None,
+        bulk_max_statements: super::DEFAULT_BULK_MAX_STATEMENTS,
     };
     let limits = PurgeLimits {
         chunk: 3,

@@ -34,6 +34,9 @@ pub struct Runtime<'a, D, K> {
     /// `documentationUri` of /ServiceProviderConfig (the `DOCUMENTATION_URI` variable); the
     /// attribute is left out when this is `None`.
     pub documentation_uri: Option<&'a str>,
+    /// Statements per D1 `batch()` a `/Bulk` request may send (the `BULK_MAX_STATEMENTS`
+    /// variable; `bulk::DEFAULT_BULK_MAX_STATEMENTS` when unset).
+    pub bulk_max_statements: usize,
 }
 
 /// The failed-authentication budget: the limiter that counts failures per caller and the

@@ -3,6 +3,7 @@
 //! types; native tests call it with SQLite and an in-memory KV.
 
 mod admin;
+mod bulk;
 mod change_events;
 mod console;
 mod context;
@@ -15,6 +16,7 @@ mod users;
 mod webhooks_api;
 mod write;
 
+pub use bulk::DEFAULT_BULK_MAX_STATEMENTS;
 pub use context::{CallerLimit, Failure, RequestLog, Runtime};
 
 use crate::core::auth::authenticate;
@@ -203,6 +205,7 @@ where
         ScimEndpoint::ResourceTypeByName(name) if method == Method::Get => {
             discovery::resource_type(ctx, &name)
         }
+        ScimEndpoint::Bulk if method == Method::Post => bulk::bulk(ctx, &body()?).await,
         ScimEndpoint::NotImplemented(what) => Err(ScimError::new(
             501,
             None,
@@ -393,6 +396,7 @@ fn route_name(route: &Route) -> &'static str {
             ScimEndpoint::Resource(crate::core::schema::ResourceType::User, _) => "Users/{id}",
             ScimEndpoint::Resource(crate::core::schema::ResourceType::Group, _) => "Groups/{id}",
             ScimEndpoint::RootSearch => ".search",
+            ScimEndpoint::Bulk => "Bulk",
             ScimEndpoint::NotImplemented(_) => "not-implemented",
             ScimEndpoint::Unknown => "unknown",
         },
@@ -401,6 +405,10 @@ fn route_name(route: &Route) -> &'static str {
 
 #[cfg(test)]
 mod admin_tests;
+#[cfg(test)]
+mod bulk_events_tests;
+#[cfg(test)]
+mod bulk_tests;
 #[cfg(test)]
 mod change_events_tests;
 #[cfg(test)]

@@ -17,6 +17,8 @@ pub(crate) struct TestApp {
     pub now_ms: u64,
     /// The deployment's `ADMIN_SECRET`: `Some(ADMIN_SECRET)` unless `without_admin_secret`.
     pub admin_secret: Option<&'static str>,
+    /// The deployment's `BULK_MAX_STATEMENTS`.
+    pub bulk_max_statements: usize,
     /// `LOCAL_DEV`: true, as under `make dev` and the e2e suite.
     pub local_dev: bool,
 }
@@ -59,6 +61,7 @@ impl TestApp {
             token: String::new(),
             now_ms: 1_795_873_500_000,
             admin_secret: Some(ADMIN_SECRET),
+            bulk_max_statements: super::DEFAULT_BULK_MAX_STATEMENTS,
             local_dev: true,
         };
         app.with_org("acme")
@@ -156,6 +159,7 @@ impl TestApp {
             local_dev: self.local_dev,
             caller_limit,
             documentation_uri: Some(DOCUMENTATION_URI),
+            bulk_max_statements: self.bulk_max_statements,
         };
         let outcome = block_on(handle(&request, &runtime));
         Reply {

@@ -137,4 +137,6 @@ fn respond<D, K>(ctx: &Ctx<'_, D, K>, result: Result<HttpResponse, Failure>) -> 
 }
 
 #[cfg(test)]
+mod round_trip_tests;
+#[cfg(test)]
 mod tests;

@@ -98,4 +98,6 @@ mod tests {
 }
 
 #[cfg(test)]
+mod console_tests;
+#[cfg(test)]
 mod list_query_tests;

@@ -5,7 +5,7 @@
 use super::console_directory::{self, GroupSummary, MemberSummary, UserSummary};
 use super::console_sessions;
 use super::keyset_page::KeysetPage;
-use super::org_registry::{self, Backfilled, TokenSummary};
+use super::org_registry::{self, Backfilled, OrgActivity, TokenSummary};
 use super::plan::{DecodeError, Plan};
 use super::setup_links::{self, LinkState, LinkSummary, NewLink};
 use crate::core::db::{Row, StatementResult};
@@ -57,10 +57,14 @@ fn org_list_rows_decode_with_float_counts_and_a_missing_token() {
     let [acme, globex] = &page.items[..] else {
         panic!("two orgs: {page:?}")
     };
-    assert_eq!((acme.users, acme.groups, &acme.token), (3, 0, &None));
+    assert_eq!(acme.token, None);
     assert_eq!(
-        acme.last_activity.as_deref(),
-        Some("2026-02-01T00:00:00.000Z")
+        acme.activity,
+        OrgActivity {
+            users: 3,
+            groups: 0,
+            last_activity: Some("2026-02-01T00:00:00.000Z".into())
+        }
     );
     assert_eq!(
         globex.token,
@@ -70,7 +74,7 @@ fn org_list_rows_decode_with_float_counts_and_a_missing_token() {
         })
     );
     assert_eq!(
-        globex.last_activity.as_deref(),
+        globex.activity.last_activity.as_deref(),
         Some("2026-03-01T00:00:00.000Z"),
         "the later of the users' and groups' changes"
     );

@@ -76,12 +76,9 @@ pub struct OrgSummary {
     pub org: String,
     /// When it was registered (RFC 3339).
     pub created: String,
-    pub users: i64,
-    pub groups: i64,
     /// The current token's metadata; `None` once revoked (or never issued).
     pub token: Option<TokenSummary>,
-    /// The latest `lastModified` of its users and groups.
-    pub last_activity: Option<String>,
+    pub activity: OrgActivity,
 }
 
 /// What the registry mirrors of an org's current token.
@@ -91,30 +88,54 @@ pub struct TokenSummary {
     pub last4: Option<String>,
 }
 
+/// An org's resource counts and the latest `lastModified` of its users and groups, read
+/// from its directory tables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrgActivity {
+    pub users: i64,
+    pub groups: i64,
+    pub last_activity: Option<String>,
+}
+
+/// The columns `OrgActivity` is read from.
 #[derive(Deserialize)]
-struct OrgRow {
-    org: String,
-    created: String,
-    token_created: Option<String>,
-    token_last4: Option<String>,
+struct ActivityRow {
     users: i64,
     groups: i64,
     user_activity: Option<String>,
     group_activity: Option<String>,
 }
 
+impl From<ActivityRow> for OrgActivity {
+    fn from(row: ActivityRow) -> Self {
+        OrgActivity {
+            users: row.users,
+            groups: row.groups,
+            last_activity: row.user_activity.max(row.group_activity),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct OrgRow {
+    org: String,
+    created: String,
+    token_created: Option<String>,
+    token_last4: Option<String>,
+    #[serde(flatten)]
+    activity: ActivityRow,
+}
+
 impl From<OrgRow> for OrgSummary {
     fn from(row: OrgRow) -> Self {
         OrgSummary {
+            org: row.org,
+            created: row.created,
             token: row.token_created.map(|created| TokenSummary {
                 created,
                 last4: row.token_last4,
             }),
-            last_activity: row.user_activity.max(row.group_activity),
-            org: row.org,
-            created: row.created,
-            users: row.users,
-            groups: row.groups,
+            activity: row.activity.into(),
         }
     }
 }

@@ -38,13 +38,13 @@ fn org_json(org: &OrgSummary) -> Value {
     json!({
         "org": org.org,
         "created": org.created,
-        "users": org.users,
-        "groups": org.groups,
+        "users": org.activity.users,
+        "groups": org.activity.groups,
         "token": org.token.as_ref().map(|token| json!({
             "created": token.created,
             "last4": token.last4,
         })),
-        "lastActivity": org.last_activity,
+        "lastActivity": org.activity.last_activity,
     })
 }
 

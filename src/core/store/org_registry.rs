@@ -200,31 +200,33 @@ pub struct Backfilled {
     pub token: Option<(String, String)>,
 }
 
-/// Inserts backfilled orgs (existing rows are left alone), 25 rows (100 parameters) a
-/// statement, one batch.
+/// Inserts backfilled orgs (existing rows are left alone), one batch.
 pub fn insert_backfilled(orgs: &[Backfilled], now: &str) -> Plan<()> {
-    writes(
-        orgs.chunks(MAX_BOUND_PARAMETERS / 4)
-            .map(|chunk| {
-                let rows = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
-                let mut params = Vec::with_capacity(chunk.len() * 4);
-                for org in chunk {
-                    let created = org.token.as_ref().map_or(now, |(c, _)| c.as_str());
-                    params.push(SqlValue::from(org.org.as_str()));
-                    params.push(created.into());
-                    params.push(org.token.as_ref().map(|(c, _)| c.as_str()).into());
-                    params.push(org.token.as_ref().map(|(_, l)| l.as_str()).into());
-                }
-                Statement::new(
-                    format!(
+    writes(backfill_statements(orgs, now))
+}
+
+/// The inserts of `insert_backfilled`: 25 rows (100 parameters) a statement.
+fn backfill_statements(orgs: &[Backfilled], now: &str) -> Vec<Statement> {
+    orgs.chunks(MAX_BOUND_PARAMETERS / 4)
+        .map(|chunk| {
+            let rows = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
+            let mut params = Vec::with_capacity(chunk.len() * 4);
+            for org in chunk {
+                let created = org.token.as_ref().map_or(now, |(c, _)| c.as_str());
+                params.push(SqlValue::from(org.org.as_str()));
+                params.push(created.into());
+                params.push(org.token.as_ref().map(|(c, _)| c.as_str()).into());
+                params.push(org.token.as_ref().map(|(_, l)| l.as_str()).into());
+            }
+            Statement::new(
+                format!(
                     "INSERT INTO orgs (org, created, token_created, token_last4) VALUES {rows} \
                      ON CONFLICT (org) DO NOTHING"
                 ),
-                    params,
-                )
-            })
-            .collect::<Vec<_>>(),
-    )
+                params,
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

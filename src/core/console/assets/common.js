@@ -128,11 +128,10 @@ var SE = (function () {
       entra: [
         "In the Microsoft Entra admin center open Entra ID → Enterprise apps → New application → Create your own application.",
         "Name it, choose “Integrate any other application you don't find in the gallery (Non-gallery)”, and create it.",
-        "Open Provisioning and set Provisioning Mode to Automatic.",
-        ["Under Admin Credentials set Tenant URL to:", tenantUrl + "?aadOptscim062020"],
-        "Set Secret Token to this org's SCIM token (scim_…).",
-        "Click Test Connection; it should succeed. Save.",
-        "Keep the default attribute mappings, assign users and groups under Users and groups, and set Provisioning Status to On."
+        "In the app open Provisioning (under Manage) and select New configuration.",
+        ["Set Tenant URL to:", tenantUrl + "?aadOptscim062020"],
+        "Set Secret token to this org's SCIM token (scim_…), select Test connection, and once it succeeds select Create.",
+        "Check Attribute mapping (the defaults work), assign users and groups under Users and groups, try Provision on demand with one user, then select Start provisioning."
       ],
       okta: [
         "In the Okta Admin Console open Applications → Applications → Create App Integration and finish the wizard (SAML 2.0 or SWA).",
@@ -150,6 +149,7 @@ var SE = (function () {
         "Set SCIM Bearer Token to this org's token (scim_…) and keep the default SCIM JSON Template.",
         "Click Enable under API Connection; the status changes to Enabled.",
         "On the Provisioning tab tick Enable provisioning; on deletion choose Delete, on suspension choose Suspend.",
+        "On the Parameters tab open Groups and tick Include in User Provisioning, so groups and memberships are sent.",
         "Assign users (and map groups under Rules), then save."
       ]
     };

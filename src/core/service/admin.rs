@@ -9,22 +9,21 @@
 //! neither is a token: the log gets the org and what was done.
 
 use super::console;
-use super::console::batch as console_batch;
 use super::context::{Ctx, Failure};
 use super::{events_api, webhooks_api};
 use crate::core::auth::{bearer_token, AuthFailure};
 use crate::core::clock::format_timestamp;
-use crate::core::console::{registry, setup_link};
 use crate::core::db::Database;
-use crate::core::db::Statement;
 use crate::core::error::ScimError;
 use crate::core::events::webhook::Scope;
 use crate::core::events::{EventType, NewEvent, Source};
 use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::kv::KeyValue;
 use crate::core::org::OrgName;
-use crate::core::store::events::{self as log, Guard};
+use crate::core::store::events as log;
+use crate::core::store::org_registry;
 use crate::core::store::purge::{self, OrgTable};
+use crate::core::store::setup_links;
 use crate::core::token::{kv_key, GraceToken, NewToken, TokenRecord};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -124,23 +123,17 @@ async fn webhook<D: Database, K>(
     }
 }
 
-/// The statement appending an operator event to `org`'s log, for the admin request's own
-/// batch (the caller asks for delivery once that batch ran).
-fn operator_event<D, K>(
-    ctx: &Ctx<'_, D, K>,
-    org: &OrgName,
-    kind: EventType,
-    data: Value,
-) -> Statement {
-    let event = NewEvent {
+/// An operator event for `org`'s log, to append in the admin request's own batch (the caller
+/// asks for delivery once that batch ran).
+fn operator_event<D, K>(ctx: &Ctx<'_, D, K>, kind: EventType, data: Value) -> NewEvent {
+    NewEvent {
         kind,
         occurred_at: format_timestamp(ctx.now_ms()),
         resource: None,
         data,
         previous: None,
         source: Source::Admin,
-    };
-    log::append(org.as_str(), &event, Guard::Always)
+    }
 }
 
 /// Compares the presented secret with the configured one in constant time. Both are hashed
@@ -287,22 +280,19 @@ pub(super) async fn create_token<D: Database, K: KeyValue>(
         .map_err(|e| Failure::Internal(format!("token record: {e}")))?;
     ctx.runtime.kv.put(&kv_key(org.as_str()), &stored).await?;
     // The registry row and the event go together, in one batch after the KV change.
-    console_batch(
+    let event = operator_event(
         ctx,
-        vec![
-            registry::upsert_token(
-                org.as_str(),
-                &record.created,
-                &record.created,
-                &record.last4,
-            ),
-            operator_event(
-                ctx,
-                org,
-                EventType::OrgTokenCreated,
-                metadata(org, &record, now, None),
-            ),
-        ],
+        EventType::OrgTokenCreated,
+        metadata(org, &record, now, None),
+    );
+    ctx.run(
+        org_registry::upsert_token(
+            org.as_str(),
+            &record.created,
+            &record.created,
+            &record.last4,
+        )
+        .join(log::append_plan(org.as_str(), Some(&event))),
     )
     .await?;
     ctx.wake_deliveries(org.as_str());
@@ -341,16 +331,18 @@ async fn revoke_token<D: Database, K: KeyValue>(
     // Only a revocation that ends a token is an event; repeating the DELETE appends nothing.
     let had_token = ctx.runtime.kv.get(&key).await?.is_some();
     ctx.runtime.kv.delete(&key).await?;
-    let mut statements = vec![registry::clear_token(org.as_str())];
-    if had_token {
-        statements.push(operator_event(
+    let event = had_token.then(|| {
+        operator_event(
             ctx,
-            org,
             EventType::OrgTokenRevoked,
             json!({"org": org.as_str()}),
-        ));
-    }
-    console_batch(ctx, statements).await?;
+        )
+    });
+    ctx.run(
+        org_registry::clear_token(org.as_str())
+            .join(log::append_plan(org.as_str(), event.as_ref())),
+    )
+    .await?;
     if had_token {
         ctx.wake_deliveries(org.as_str());
     }
@@ -434,14 +426,8 @@ pub(crate) async fn delete_org<D: Database, K: KeyValue>(
     if had_token {
         ctx.runtime.kv.delete(&key).await?;
     }
-    console_batch(
-        ctx,
-        vec![
-            registry::delete(org.as_str()),
-            setup_link::delete_for_org(org.as_str()),
-        ],
-    )
-    .await?;
+    ctx.run(org_registry::delete(org.as_str()).join(setup_links::delete_for_org(org.as_str())))
+        .await?;
     let now = format_timestamp(ctx.now_ms());
     let (removed, complete) = purge_org(ctx, org.as_str(), limits, |removed| {
         // Deleting an org that never existed (or is already gone) records nothing.

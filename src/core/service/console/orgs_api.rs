@@ -4,15 +4,14 @@
 
 use super::super::admin::{self, create_token, ok_json};
 use super::super::context::{Ctx, Failure};
-use super::batch as console_batch;
 use super::query_param;
 use crate::core::clock::format_timestamp;
-use crate::core::console::registry::{self, Backfilled};
 use crate::core::db::Database;
 use crate::core::error::ScimError;
 use crate::core::http::{HttpResponse, Method};
 use crate::core::kv::KeyValue;
 use crate::core::org::OrgName;
+use crate::core::store::org_registry::{self, Backfilled, OrgSummary};
 use crate::core::token::{kv_key, TokenRecord};
 use serde_json::{json, Value};
 
@@ -29,23 +28,24 @@ pub(crate) async fn org_collection<D: Database, K>(
     }
     let search = query_param(ctx, "q");
     let after = query_param(ctx, "after");
-    let results = console_batch(ctx, vec![registry::list(&search, &after)]).await?;
-    let mut rows = results
-        .into_iter()
-        .next()
-        .map(|r| r.rows)
-        .unwrap_or_default();
-    let more = rows.len() > registry::PAGE_SIZE;
-    rows.truncate(registry::PAGE_SIZE);
-    let orgs: Vec<Value> = rows.iter().map(registry::org_json).collect();
-    let next = more
-        .then(|| {
-            orgs.last()
-                .and_then(|o| o["org"].as_str())
-                .map(str::to_owned)
-        })
-        .flatten();
-    Ok(ok_json(200, json!({"orgs": orgs, "next": next})))
+    let page = ctx.run(org_registry::list(&search, &after)).await?;
+    let orgs: Vec<Value> = page.items.iter().map(org_json).collect();
+    Ok(ok_json(200, json!({"orgs": orgs, "next": page.next})))
+}
+
+/// The JSON of one listed org.
+fn org_json(org: &OrgSummary) -> Value {
+    json!({
+        "org": org.org,
+        "created": org.created,
+        "users": org.activity.users,
+        "groups": org.activity.groups,
+        "token": org.token.as_ref().map(|token| json!({
+            "created": token.created,
+            "last4": token.last4,
+        })),
+        "lastActivity": org.activity.last_activity,
+    })
 }
 
 /// `POST /admin/orgs/{org}`: creates an org: registers it and issues its first token (shown
@@ -54,8 +54,7 @@ pub(crate) async fn create_org<D: Database, K: KeyValue>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
 ) -> Result<HttpResponse, Failure> {
-    let registered = console_batch(ctx, vec![registry::exists(org.as_str())]).await?;
-    let in_registry = registered.first().is_some_and(|r| !r.rows.is_empty());
+    let in_registry = ctx.run(org_registry::exists(org.as_str())).await?;
     if in_registry || ctx.runtime.kv.get(&kv_key(org.as_str())).await?.is_some() {
         return Err(ScimError::new(
             409,
@@ -96,12 +95,7 @@ pub(super) async fn backfill<D: Database, K: KeyValue>(
     let known: Vec<String> = if names.is_empty() {
         Vec::new()
     } else {
-        console_batch(ctx, registry::known(&names))
-            .await?
-            .into_iter()
-            .flat_map(|r| r.rows)
-            .filter_map(|row| row.get("org").and_then(Value::as_str).map(str::to_owned))
-            .collect()
+        ctx.run(org_registry::known(&names)).await?
     };
     let missing: Vec<&String> = names.iter().filter(|n| !known.contains(n)).collect();
     let this_pass = &missing[..missing.len().min(BACKFILL_READS)];
@@ -117,10 +111,10 @@ pub(super) async fn backfill<D: Database, K: KeyValue>(
         });
     }
     if !added.is_empty() {
-        console_batch(
-            ctx,
-            registry::insert_backfilled(&added, &format_timestamp(ctx.now_ms())),
-        )
+        ctx.run(org_registry::insert_backfilled(
+            &added,
+            &format_timestamp(ctx.now_ms()),
+        ))
         .await?;
     }
     // Orgs of this page left for the next pass: list the same page again.

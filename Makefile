@@ -6,7 +6,7 @@ ORG ?= acme
 # wrangler under the Node scripts/tool-env.sh selects (system node >= 22.12, else .tools/node22).
 WRANGLER := bash scripts/wrangler.sh
 
-.PHONY: bench-shards setup build schema-local demo-token dev test test-native test-e2e token smoke deploy clippy fmt bench fuzz soak lint
+.PHONY: bench-shards setup build schema-local demo-token dev test test-native test-e2e token smoke deploy clippy fmt bench bench-bulk fuzz soak lint
 
 setup:
 	@bash scripts/install-tools.sh
@@ -73,6 +73,9 @@ fmt:
 ## Writes bench/results/<timestamp>.{json,md,png}. QUICK=1 for a short run (about 3 minutes).
 bench: setup
 	@QUICK=$(QUICK) bash bench/run.sh
+## The `bulk` workload: 1,000 users + 20 groups as single requests vs one Bulk request (docs/bulk.md).
+bench-bulk: setup
+	@bash bench/bulk.sh
 ## The shards workload: 8 orgs on 1 vs 4 local shards at c=32, hot path with/without the token
 ## cache (docs/scaling.md). SECONDS_PER_RUN (default 20). Writes bench/results/shards-<stamp>.md.
 bench-shards: setup

@@ -55,7 +55,9 @@ pub enum ScimEndpoint {
     Resource(ResourceType, String),
     /// `/.search` at the root (RFC 7644 §3.4.3).
     RootSearch,
-    /// `/Bulk` and `/Me`: RFC 7644 features this server does not offer (501).
+    /// `/Bulk` (RFC 7644 §3.7).
+    Bulk,
+    /// `/Me`: an RFC 7644 feature this server does not offer (501).
     NotImplemented(&'static str),
     Unknown,
 }
@@ -76,7 +78,9 @@ impl ScimEndpoint {
             | ScimEndpoint::Schemas
             | ScimEndpoint::SchemaById(_) => Some(&[Get, Head, Options]),
             ScimEndpoint::Collection(_) => Some(&[Get, Head, Post, Options]),
-            ScimEndpoint::CollectionSearch(_) | ScimEndpoint::RootSearch => Some(&[Post, Options]),
+            ScimEndpoint::CollectionSearch(_) | ScimEndpoint::RootSearch | ScimEndpoint::Bulk => {
+                Some(&[Post, Options])
+            }
             ScimEndpoint::Resource(..) => Some(&[Get, Head, Put, Patch, Delete, Options]),
             ScimEndpoint::NotImplemented(_) | ScimEndpoint::Unknown => None,
         }
@@ -158,7 +162,7 @@ fn scim_endpoint(rest: &[&str]) -> ScimEndpoint {
         [seg] if is(seg, "Schemas") => ScimEndpoint::Schemas,
         [seg, urn] if is(seg, "Schemas") => ScimEndpoint::SchemaById((*urn).to_owned()),
         [seg] if is(seg, ".search") => ScimEndpoint::RootSearch,
-        [seg, ..] if is(seg, "Bulk") => ScimEndpoint::NotImplemented("Bulk"),
+        [seg] if is(seg, "Bulk") => ScimEndpoint::Bulk,
         [seg, ..] if is(seg, "Me") => ScimEndpoint::NotImplemented("Me"),
         [seg] => resource_type(seg).map_or(ScimEndpoint::Unknown, ScimEndpoint::Collection),
         [seg, search] if is(search, ".search") => {
@@ -222,10 +226,7 @@ mod tests {
             ScimEndpoint::CollectionSearch(ResourceType::User)
         );
         assert_eq!(scim("/scim/v2/acme/.search"), ScimEndpoint::RootSearch);
-        assert_eq!(
-            scim("/scim/v2/acme/Bulk"),
-            ScimEndpoint::NotImplemented("Bulk")
-        );
+        assert_eq!(scim("/scim/v2/acme/Bulk"), ScimEndpoint::Bulk);
         assert_eq!(scim("/scim/v2/acme/Widgets"), ScimEndpoint::Unknown);
         assert_eq!(scim("/scim/v2/acme"), ScimEndpoint::Unknown);
         assert_eq!(scim("/scim/v2/acme/Users/a/b"), ScimEndpoint::Unknown);

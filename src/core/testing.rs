@@ -30,6 +30,8 @@ pub struct SqliteDb {
     /// midway, after running its first statement: for atomicity tests.
     pub fail_batch: RefCell<Option<usize>>,
     pub batches: RefCell<usize>,
+    /// The number of statements of each batch sent, in order.
+    pub batch_sizes: RefCell<Vec<usize>>,
     /// When set, results look like D1's at their leanest: every number a float (`1.0`), and
     /// no `meta` (so `changes` is unknown).
     pub d1_shaped: std::cell::Cell<bool>,
@@ -51,6 +53,7 @@ impl SqliteDb {
             conn: RefCell::new(conn),
             fail_batch: RefCell::new(None),
             batches: RefCell::new(0),
+            batch_sizes: RefCell::new(Vec::new()),
             d1_shaped: std::cell::Cell::new(false),
             replica_batches: std::cell::Cell::new(0),
         }
@@ -130,6 +133,7 @@ impl Database for SqliteDb {
             *n += 1;
             *n - 1
         };
+        self.batch_sizes.borrow_mut().push(statements.len());
         let fail = *self.fail_batch.borrow() == Some(index);
         let mut conn = self.conn.borrow_mut();
         let tx = conn.transaction().map_err(|e| DbError {

@@ -8,7 +8,7 @@ use crate::core::http::{HttpRequest, HttpResponse, Method, MAX_BODY_BYTES};
 use crate::core::rate_limit::{RateLimiter, AUTH_FAILURE_PERIOD_SECS, RATE_LIMIT_PERIOD_SECS};
 use crate::core::refused_callers::RefusedCallers;
 use crate::core::request_id::RequestId;
-use crate::core::service::{handle, CallerLimit, Runtime};
+use crate::core::service::{handle, CallerLimit, Runtime, DEFAULT_BULK_MAX_STATEMENTS};
 use crate::core::shard::{ShardConfig, SHARDS_VAR};
 use crate::core::token_cache::TokenCache;
 use serde_json::json;
@@ -25,6 +25,19 @@ pub const AUTH_FAILURE_LIMITER_BINDING: &str = "AUTH_FAILURE_LIMITER";
 pub const RATE_LIMIT_VAR: &str = "RATE_LIMIT";
 /// A variable with the URL of the operator's documentation (`documentationUri`).
 pub const DOCUMENTATION_URI_VAR: &str = "DOCUMENTATION_URI";
+
+/// A variable capping the statements of one D1 `batch()` a `/Bulk` request sends (D1 allows
+/// 1,000 queries per invocation on Workers Paid, 50 on Free; docs/bulk.md).
+pub const BULK_MAX_STATEMENTS_VAR: &str = "BULK_MAX_STATEMENTS";
+
+/// `BULK_MAX_STATEMENTS` when it is a positive integer, else the default.
+fn bulk_max_statements(env: &Env) -> usize {
+    env.var(BULK_MAX_STATEMENTS_VAR)
+        .ok()
+        .and_then(|v| v.to_string().trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(DEFAULT_BULK_MAX_STATEMENTS)
+}
 
 thread_local! {
     /// Callers the failed-authentication limiter refused, remembered for this isolate's life
@@ -172,6 +185,7 @@ async fn serve(
         }),
         documentation_uri: documentation_uri.as_deref(),
         token_cache: token_cache(env),
+        bulk_max_statements: bulk_max_statements(env),
         local_dev: super::events::local_dev(env),
     };
     let outcome = handle(&request, &runtime).await;

@@ -6,6 +6,7 @@ mod helpers;
 
 mod admin;
 mod auth;
+mod bulk;
 mod concurrency;
 mod discovery;
 mod events;

@@ -17,9 +17,10 @@ fn unknown_path_outside_scim_is_a_scim_404() {
 }
 
 #[test]
-fn bulk_is_not_implemented_501() {
+fn me_is_not_implemented_501_and_an_empty_bulk_is_400() {
     let app = TestApp::new();
-    app.post("/Bulk", &serde_json::json!({})).scim_error(501);
+    app.get("/Me").scim_error(501);
+    app.post("/Bulk", &serde_json::json!({})).scim_error(400);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! sent as an `HttpOnly; Secure; SameSite=Strict` cookie scoped to `/admin`, of which the
 //! server keeps only the SHA-256 (table `console_sessions`), with an expiry 12 hours on. The
 //! row also keeps a tag of the admin secret the session was opened with, so changing
-//! `ADMIN_SECRET` ends every session. Signing out deletes the row.
+//! `ADMIN_SECRET` ends every session. Signing out deletes the row (`store::console_sessions`).
 //!
 //! State-changing console calls also carry `X-Console-CSRF`, a value derived from the session
 //! id (which page script cannot read: the cookie is HttpOnly) and handed to the page by
@@ -10,7 +10,6 @@
 //! `SameSite=Strict`, the cookie.
 
 use super::opaque::{storage_hash, well_formed};
-use crate::core::db::Statement;
 use crate::core::token::sha256_hex;
 use subtle::ConstantTimeEq;
 
@@ -61,45 +60,14 @@ pub fn secret_tag(admin_secret: &str) -> String {
     sha256_hex(&format!("console-secret-tag:{admin_secret}"))
 }
 
-/// Stores a new session and removes expired ones (one batch).
-pub fn open(session_id: &str, admin_secret: &str, now_ms: u64) -> Vec<Statement> {
-    vec![
-        Statement::new(
-            "DELETE FROM console_sessions WHERE expires_ms <= ?1",
-            vec![(now_ms as i64).into()],
-        ),
-        Statement::new(
-            "INSERT INTO console_sessions (id_hash, secret_tag, created_ms, expires_ms) \
-             VALUES (?1, ?2, ?3, ?4)",
-            vec![
-                storage_hash(PURPOSE, session_id).into(),
-                secret_tag(admin_secret).into(),
-                (now_ms as i64).into(),
-                ((now_ms + SESSION_SECONDS * 1000) as i64).into(),
-            ],
-        ),
-    ]
+/// What is stored of a session id (table `console_sessions`, see `store::console_sessions`).
+pub fn session_hash(session_id: &str) -> String {
+    storage_hash(PURPOSE, session_id)
 }
 
-/// The session's row while it is valid for this secret at `now_ms`.
-pub fn lookup(session_id: &str, admin_secret: &str, now_ms: u64) -> Statement {
-    Statement::new(
-        "SELECT expires_ms FROM console_sessions \
-         WHERE id_hash = ?1 AND secret_tag = ?2 AND expires_ms > ?3",
-        vec![
-            storage_hash(PURPOSE, session_id).into(),
-            secret_tag(admin_secret).into(),
-            (now_ms as i64).into(),
-        ],
-    )
-}
-
-/// Ends a session (sign-out).
-pub fn close(session_id: &str) -> Statement {
-    Statement::new(
-        "DELETE FROM console_sessions WHERE id_hash = ?1",
-        vec![storage_hash(PURPOSE, session_id).into()],
-    )
+/// When a session opened at `now_ms` ends.
+pub fn expires_ms(now_ms: u64) -> u64 {
+    now_ms + SESSION_SECONDS * 1000
 }
 
 #[cfg(test)]

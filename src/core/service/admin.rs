@@ -9,15 +9,12 @@
 //! neither is a token: the log gets the org and what was done.
 
 use super::console;
-use super::console::batch as console_batch;
 use super::context::{Ctx, Failure};
 use super::shards;
 use super::{events_api, webhooks_api};
 use crate::core::auth::{bearer_token, AuthFailure};
 use crate::core::clock::format_timestamp;
-use crate::core::console::{registry, setup_link};
 use crate::core::db::Database;
-use crate::core::db::Statement;
 use crate::core::error::ScimError;
 use crate::core::events::webhook::Scope;
 use crate::core::events::{EventType, NewEvent, Source};
@@ -25,8 +22,11 @@ use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::kv::KeyValue;
 use crate::core::org::OrgName;
 use crate::core::shard::Placement;
-use crate::core::store::events::{self as log, Guard};
+use crate::core::store::events as log;
+use crate::core::store::org_registry;
+use crate::core::store::plan::Plan;
 use crate::core::store::purge::{self, OrgTable};
+use crate::core::store::setup_links;
 use crate::core::token::{kv_key, GraceToken, NewToken, TokenRecord};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -139,23 +139,17 @@ async fn webhook<D: Database, K>(
     }
 }
 
-/// The statement appending an operator event to `org`'s log, for the admin request's own
-/// batch (the caller asks for delivery once that batch ran).
-fn operator_event<D, K>(
-    ctx: &Ctx<'_, D, K>,
-    org: &OrgName,
-    kind: EventType,
-    data: Value,
-) -> Statement {
-    let event = NewEvent {
+/// An operator event for `org`'s log, to append in the admin request's own batch (the caller
+/// asks for delivery once that batch ran).
+fn operator_event<D, K>(ctx: &Ctx<'_, D, K>, kind: EventType, data: Value) -> NewEvent {
+    NewEvent {
         kind,
         occurred_at: format_timestamp(ctx.now_ms()),
         resource: None,
         data,
         previous: None,
         source: Source::Admin,
-    };
-    log::append(org.as_str(), &event, Guard::Always)
+    }
 }
 
 /// Compares the presented secret with the configured one in constant time. Both are hashed
@@ -348,17 +342,28 @@ pub(super) async fn create_token<D: Database, K: KeyValue>(
     // batch when that is the control shard).
     let event = operator_event(
         ctx,
-        org,
         EventType::OrgTokenCreated,
         metadata(ctx.runtime.shards, org, &record, now, None),
     );
-    let registry_row = registry::upsert_token(
-        org.as_str(),
-        &record.created,
-        &record.created,
-        &record.last4,
-    );
-    shards::control_and_org_batch(ctx, &record, vec![registry_row], vec![event]).await?;
+    shards::control_and_org_batch(
+        ctx,
+        &record,
+        // The registry row with the org's shard (placement counts it) and token metadata.
+        crate::core::store::registry::record(
+            org.as_str(),
+            shards::shard_name(ctx.runtime.shards, &record),
+            now,
+        )
+        .join(org_registry::upsert_token(
+            org.as_str(),
+            &record.created,
+            &record.created,
+            &record.last4,
+        ))
+        .map(|_| ()),
+        log::append_plan(org.as_str(), Some(&event)),
+    )
+    .await?;
     ctx.wake_deliveries(org.as_str());
     ctx.note(format!(
         "admin: new token for {org} (replaced: {}, grace: {}s, shard: {})",
@@ -402,7 +407,7 @@ async fn revoke_token<D: Database, K: KeyValue>(
     if let Some(cache) = ctx.runtime.token_cache {
         cache.forget(org.as_str());
     }
-    let registry_row = registry::clear_token(org.as_str());
+    let registry_row = org_registry::clear_token(org.as_str());
     match had {
         Some(record) => {
             // An unreadable record still ended a token; its log is on the control shard then.
@@ -410,15 +415,20 @@ async fn revoke_token<D: Database, K: KeyValue>(
                 record.unwrap_or_else(|()| NewToken::from_random_bytes([0; 32]).record(""));
             let event = operator_event(
                 ctx,
-                org,
                 EventType::OrgTokenRevoked,
                 json!({"org": org.as_str()}),
             );
-            shards::control_and_org_batch(ctx, &record, vec![registry_row], vec![event]).await?;
+            shards::control_and_org_batch(
+                ctx,
+                &record,
+                registry_row,
+                log::append_plan(org.as_str(), Some(&event)),
+            )
+            .await?;
             ctx.wake_deliveries(org.as_str());
         }
         None => {
-            console_batch(ctx, vec![registry_row]).await?;
+            ctx.run_on(0, registry_row).await?;
         }
     }
     ctx.note(format!("admin: token of {org} revoked"));
@@ -450,7 +460,8 @@ impl Removed {
     }
 }
 
-/// Deletes the org's rows on shard `shard` chunk by chunk. Returns what went and whether
+/// Deletes the org's rows on shard `shard` chunk by chunk (`first`, if any, joins the first
+/// round's batch). Returns what went and whether
 /// nothing of the org is left there (false when `max_rounds` ran out first, or when rows were
 /// written meanwhile). The final batch also appends the event `deleted` returns for what was
 /// removed (so the record of the deletion costs no round trip of its own).
@@ -459,6 +470,7 @@ pub(crate) async fn purge_org<D: Database, K>(
     shard: usize,
     org: &str,
     limits: PurgeLimits,
+    mut first: Option<Plan<()>>,
     deleted: impl FnOnce(&Removed) -> Option<NewEvent>,
 ) -> Result<(Removed, bool), Failure> {
     let mut removed = Removed::default();
@@ -468,10 +480,13 @@ pub(crate) async fn purge_org<D: Database, K>(
             break;
         }
         let mut still = Vec::new();
-        for (table, changes) in ctx
-            .run_on(shard, purge::round(org, &pending, limits.chunk))
-            .await?
-        {
+        let round = purge::round(org, &pending, limits.chunk);
+        // `first` (lifting a move lock) rides in the first round's batch.
+        let round = match first.take() {
+            Some(first) => first.join(round).map(|((), r)| r),
+            None => round,
+        };
+        for (table, changes) in ctx.run_on(shard, round).await? {
             removed.add(table, changes.unwrap_or(0));
             // A full chunk (or an unknown count) may have more behind it; a short one emptied
             // the table.
@@ -508,12 +523,9 @@ pub(crate) async fn delete_org<D: Database, K: KeyValue>(
     if had_token {
         ctx.runtime.kv.delete(&key).await?;
     }
-    console_batch(
-        ctx,
-        vec![
-            registry::delete(org.as_str()),
-            setup_link::delete_for_org(org.as_str()),
-        ],
+    ctx.run_on(
+        0,
+        org_registry::delete(org.as_str()).join(setup_links::delete_for_org(org.as_str())),
     )
     .await?;
     if let Some(cache) = ctx.runtime.token_cache {
@@ -533,9 +545,9 @@ pub(crate) async fn delete_org<D: Database, K: KeyValue>(
     let mut complete = true;
     let now = format_timestamp(ctx.now_ms());
     for shard in order {
-        ctx.run_on(shard, shards::unlock(org.as_str())).await?;
         let before = removed;
-        let (on_shard, done) = purge_org(ctx, shard, org.as_str(), limits, |here| {
+        let unlock = Some(shards::unlock(org.as_str()));
+        let (on_shard, done) = purge_org(ctx, shard, org.as_str(), limits, unlock, |here| {
             if shard != home {
                 return None;
             }

@@ -412,6 +412,7 @@ fn a_large_org_is_deleted_in_chunks_over_several_requests() {
         caller_limit: None,
         documentation_uri: None,
         token_cache: None,
+        bulk_max_statements: super::DEFAULT_BULK_MAX_STATEMENTS,
     };
     let limits = PurgeLimits {
         chunk: 3,
@@ -421,7 +422,8 @@ fn a_large_org_is_deleted_in_chunks_over_several_requests() {
     let mut requests = 0;
     loop {
         let ctx = Ctx::new(&request, &runtime, None);
-        let (removed, complete) = block_on(purge_org(&ctx, 0, "acme", limits, |_| None)).unwrap();
+        let (removed, complete) =
+            block_on(purge_org(&ctx, 0, "acme", limits, None, |_| None)).unwrap();
         // Each request: at most `max_rounds` delete batches and the final check.
         assert!(ctx.round_trips() <= 3);
         assert!(removed.user_emails <= 6 && removed.group_members <= 6);

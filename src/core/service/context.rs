@@ -41,6 +41,9 @@ pub struct Runtime<'a, D, K> {
     pub documentation_uri: Option<&'a str>,
     /// Verified token records of this isolate (`None`: every request reads KV).
     pub token_cache: Option<&'a TokenCache>,
+    /// Statements per D1 `batch()` a `/Bulk` request may send (the `BULK_MAX_STATEMENTS`
+    /// variable; `bulk::DEFAULT_BULK_MAX_STATEMENTS` when unset).
+    pub bulk_max_statements: usize,
 }
 
 /// The failed-authentication budget: the limiter that counts failures per caller and the

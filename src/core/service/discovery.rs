@@ -1,9 +1,10 @@
 //! Discovery endpoints (RFC 7644 §4): `/ServiceProviderConfig`, `/ResourceTypes`, `/Schemas`.
 //! They describe exactly what this server does; nothing is advertised before it works.
 
+use super::bulk::MAX_OPERATIONS;
 use super::context::{Ctx, Failure};
 use crate::core::error::ScimError;
-use crate::core::http::HttpResponse;
+use crate::core::http::{HttpResponse, MAX_BODY_BYTES};
 use crate::core::list::{CURSOR_TIMEOUT_SECS, DEFAULT_COUNT, MAX_COUNT};
 use crate::core::schema::discovery;
 use serde_json::{json, Value};
@@ -16,7 +17,8 @@ pub(crate) fn service_provider_config<D, K>(ctx: &Ctx<'_, D, K>) -> HttpResponse
     let mut body = json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
         "patch": {"supported": true},
-        "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+        // RFC 7644 §3.7.4: the limits /Bulk enforces (413 beyond either).
+        "bulk": {"supported": true, "maxOperations": MAX_OPERATIONS, "maxPayloadSize": MAX_BODY_BYTES},
         "filter": {"supported": true, "maxResults": MAX_COUNT},
         "changePassword": {"supported": false},
         "sort": {"supported": true},

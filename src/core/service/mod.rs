@@ -3,6 +3,7 @@
 //! types; native tests call it with SQLite and an in-memory KV.
 
 mod admin;
+mod bulk;
 mod change_events;
 mod console;
 mod context;
@@ -16,6 +17,7 @@ mod users;
 mod webhooks_api;
 mod write;
 
+pub use bulk::DEFAULT_BULK_MAX_STATEMENTS;
 pub use context::{CallerLimit, Failure, RequestLog, Runtime};
 
 use crate::core::auth::authenticate;
@@ -211,6 +213,7 @@ where
         ScimEndpoint::ResourceTypeByName(name) if method == Method::Get => {
             discovery::resource_type(ctx, &name)
         }
+        ScimEndpoint::Bulk if method == Method::Post => bulk::bulk(ctx, &body()?).await,
         ScimEndpoint::NotImplemented(what) => Err(ScimError::new(
             501,
             None,
@@ -404,6 +407,7 @@ fn route_name(route: &Route) -> &'static str {
             ScimEndpoint::Resource(crate::core::schema::ResourceType::User, _) => "Users/{id}",
             ScimEndpoint::Resource(crate::core::schema::ResourceType::Group, _) => "Groups/{id}",
             ScimEndpoint::RootSearch => ".search",
+            ScimEndpoint::Bulk => "Bulk",
             ScimEndpoint::NotImplemented(_) => "not-implemented",
             ScimEndpoint::Unknown => "unknown",
         },
@@ -412,6 +416,10 @@ fn route_name(route: &Route) -> &'static str {
 
 #[cfg(test)]
 mod admin_tests;
+#[cfg(test)]
+mod bulk_events_tests;
+#[cfg(test)]
+mod bulk_tests;
 #[cfg(test)]
 mod change_events_tests;
 #[cfg(test)]

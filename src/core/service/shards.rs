@@ -111,16 +111,13 @@ pub(crate) async fn place<D: Database, K>(
     Ok(config.shards()[index].name.clone())
 }
 
-/// Writes the org record: the registry row first (control shard), then KV, and forgets this
-/// isolate's cached copy.
-pub(crate) async fn write_record<D: Database, K: KeyValue>(
+/// Writes the org record to KV and forgets this isolate's cached copy. The registry's shard
+/// column is written by the caller, in its own batch (`registry::record`).
+pub(crate) async fn write_record<D, K: KeyValue>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
     record: &TokenRecord,
 ) -> Result<(), Failure> {
-    let shard = shard_name(ctx.runtime.shards, record).to_owned();
-    ctx.run_on(0, registry::record(org.as_str(), &shard, ctx.now_ms()))
-        .await?;
     let stored = serde_json::to_string(record)
         .map_err(|e| Failure::Internal(format!("token record: {e}")))?;
     ctx.runtime.kv.put(&kv_key(org.as_str()), &stored).await?;
@@ -557,6 +554,8 @@ pub(crate) async fn move_org<D: Database, K: KeyValue>(
     // 4. The flip: registry, then the KV record every request reads.
     record.shard = Some(to.clone());
     record.moved_from = Some(from.clone());
+    ctx.run_on(0, registry::record(org_name, &to, ctx.now_ms()))
+        .await?;
     write_record(ctx, org, &record).await?;
     // 5. The old copy.
     let purged = if purge {
@@ -603,20 +602,19 @@ pub(crate) async fn use_org_shard<D, K: KeyValue>(
     Ok(())
 }
 
-/// Runs registry statements on the control shard and the org's own statements (its log) on
-/// the org's shard: one batch when they are the same shard, else one each.
+/// Runs a registry plan on the control shard and the org's own plan (its log) on the org's
+/// shard: one batch when they are the same shard, else one each.
 pub(crate) async fn control_and_org_batch<D: Database, K>(
     ctx: &Ctx<'_, D, K>,
     record: &TokenRecord,
-    control: Vec<crate::core::db::Statement>,
-    org_statements: Vec<crate::core::db::Statement>,
+    control: Plan<()>,
+    org_plan: Plan<()>,
 ) -> Result<(), Failure> {
     let home = ctx.shard_index(Some(shard_name(ctx.runtime.shards, record)))?;
     if home == 0 {
-        let mut all = control;
-        all.extend(org_statements);
-        return ctx.run_on(0, statements_plan(all)).await;
+        ctx.run_on(0, control.join(org_plan)).await?;
+        return Ok(());
     }
-    ctx.run_on(0, statements_plan(control)).await?;
-    ctx.run_on(home, statements_plan(org_statements)).await
+    ctx.run_on(0, control).await?;
+    ctx.run_on(home, org_plan).await
 }

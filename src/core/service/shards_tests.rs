@@ -80,6 +80,7 @@ impl Pool {
             documentation_uri: None,
             token_cache: Some(&self.cache),
             local_dev: true,
+            bulk_max_statements: super::DEFAULT_BULK_MAX_STATEMENTS,
         };
         let outcome = block_on(handle(&request, &runtime));
         Answer {
@@ -597,7 +598,13 @@ fn exports_events_and_console_pages_may_read_replicas_but_scim_reads_and_moves_d
     let (token, _) = pool.org("acme", r#"{"shard": "s2"}"#);
     let ids = pool.seed("acme", &token, 3);
     let replica = |shard: usize| pool.dbs[shard].replica_batches.get();
-    pool.scim("acme", &token, Method::Get, &format!("/Users/{}", ids[0]), None);
+    pool.scim(
+        "acme",
+        &token,
+        Method::Get,
+        &format!("/Users/{}", ids[0]),
+        None,
+    );
     pool.scim("acme", &token, Method::Get, "/Users", None);
     assert_eq!(replica(1), 0, "SCIM reads stay on the primary");
     assert_eq!(pool.admin(Method::Get, "acme/export", "").status, 200);
@@ -606,7 +613,15 @@ fn exports_events_and_console_pages_may_read_replicas_but_scim_reads_and_moves_d
     assert_eq!(pool.admin(Method::Get, "acme/events", "").status, 200);
     assert_eq!(pool.admin(Method::Get, "acme/users", "").status, 200);
     assert_eq!(replica(1), after_export + 2);
-    assert_eq!(pool.admin(Method::Post, "acme/move", r#"{"to": "main"}"#).status, 200);
-    assert_eq!(replica(1), after_export + 2, "a move copies from the primary");
+    assert_eq!(
+        pool.admin(Method::Post, "acme/move", r#"{"to": "main"}"#)
+            .status,
+        200
+    );
+    assert_eq!(
+        replica(1),
+        after_export + 2,
+        "a move copies from the primary"
+    );
     assert_eq!(replica(0), 0);
 }

@@ -19,6 +19,8 @@ pub(crate) struct TestApp {
     pub admin_secret: Option<&'static str>,
     /// The shard pool: the single default shard (`db`).
     pub shards: crate::core::shard::ShardConfig,
+    /// The deployment's `BULK_MAX_STATEMENTS`.
+    pub bulk_max_statements: usize,
     /// `LOCAL_DEV`: true, as under `make dev` and the e2e suite.
     pub local_dev: bool,
 }
@@ -62,6 +64,7 @@ impl TestApp {
             now_ms: 1_795_873_500_000,
             admin_secret: Some(ADMIN_SECRET),
             shards: crate::core::shard::ShardConfig::single(),
+            bulk_max_statements: super::DEFAULT_BULK_MAX_STATEMENTS,
             local_dev: true,
         };
         app.with_org("acme")
@@ -161,6 +164,7 @@ impl TestApp {
             caller_limit,
             documentation_uri: Some(DOCUMENTATION_URI),
             token_cache: None,
+            bulk_max_statements: self.bulk_max_statements,
         };
         let outcome = block_on(handle(&request, &runtime));
         Reply {

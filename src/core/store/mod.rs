@@ -5,20 +5,25 @@
 //! WHERE clause or key, so no statement can reach another org's rows. The service runs plans
 //! with `Ctx::run` and never sees SQL or result lists.
 
+pub mod console_directory;
+pub mod console_sessions;
 pub mod counts;
 pub mod events;
 pub mod groups;
+pub mod keyset_page;
 pub mod list;
 pub mod list_query;
 pub mod member_events;
 pub mod members;
 pub mod org_lock;
+pub mod org_registry;
 pub mod org_rows;
 pub mod plan;
 pub mod precondition;
 pub mod purge;
 pub mod registry;
 pub mod resource;
+pub mod setup_links;
 pub mod users;
 pub mod webhooks;
 
@@ -95,5 +100,7 @@ mod tests {
     }
 }
 
+#[cfg(test)]
+mod console_tests;
 #[cfg(test)]
 mod list_query_tests;

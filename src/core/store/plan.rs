@@ -188,6 +188,40 @@ impl<T: 'static> Plan<T> {
         }
     }
 
+    /// How many statements the plan sends (side effects included).
+    pub fn statement_count(&self) -> usize {
+        self.statements.len()
+    }
+
+    /// Several plans in one batch, in order; decodes to each one's outcome. Each plan's
+    /// statements stay together and its decoder reads only its own results, so plans that
+    /// guard themselves (every write plan does) do not affect each other's outcomes. The
+    /// result has no side-effect slot: side effects belong to each write, added before.
+    pub fn all(plans: Vec<Plan<T>>) -> Plan<Vec<T>> {
+        let mut statements = Vec::new();
+        let mut own = Vec::new();
+        let mut parts = Vec::with_capacity(plans.len());
+        for plan in plans {
+            let offset = statements.len();
+            own.extend(plan.own.iter().map(|i| i + offset));
+            parts.push((plan.own.len(), plan.decode));
+            statements.extend(plan.statements);
+        }
+        Plan {
+            statements,
+            own,
+            slot: None,
+            decode: Box::new(move |r| {
+                let mut outcomes = Vec::with_capacity(parts.len());
+                for (count, decode) in parts {
+                    let mut mine = r.split_front(count);
+                    outcomes.push(decode(&mut mine)?);
+                }
+                Ok(outcomes)
+            }),
+        }
+    }
+
     /// The statements to send, and the function that decodes the batch's results.
     pub fn into_parts(self) -> (Vec<Statement>, PlanDecoder<T>) {
         (
@@ -233,6 +267,14 @@ pub struct Results {
 }
 
 impl Results {
+    /// The first `count` results (taken out of `self`).
+    fn split_front(&mut self, count: usize) -> Results {
+        let count = count.min(self.results.len());
+        Results {
+            results: self.results.drain(..count).collect(),
+        }
+    }
+
     fn split_off(&mut self, at: usize) -> Results {
         Results {
             results: self.results.split_off(at),
@@ -380,6 +422,31 @@ mod tests {
             ])
             .unwrap();
         assert_eq!(decoded, (1, 20));
+    }
+
+    #[test]
+    fn plans_run_together_decode_their_own_results() {
+        let plans: Vec<Plan<usize>> = (1..=3)
+            .map(|n| {
+                let mut b = PlanBuilder::new();
+                let hs = b.extend((0..n).map(|_| Statement::new("s", vec![])));
+                b.finish(move |r| {
+                    let mut rows = 0;
+                    for h in hs {
+                        rows += r.rows::<Row>(h)?.len();
+                    }
+                    Ok(rows)
+                })
+            })
+            .collect();
+        let all = Plan::all(plans);
+        assert_eq!(all.statement_count(), 6);
+        let (_, decoder) = all.into_parts();
+        let rows = |n: usize| result((0..n).map(|_| Row::new()).collect());
+        let decoded = decoder
+            .decode(vec![rows(1), rows(0), rows(2), rows(1), rows(1), rows(1)])
+            .unwrap();
+        assert_eq!(decoded, vec![1, 2, 3]);
     }
 
     #[test]

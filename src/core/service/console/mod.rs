@@ -15,12 +15,11 @@ pub(crate) use setup_api::setup;
 use super::admin;
 use super::context::{Ctx, Failure};
 use crate::core::console::assets;
-use crate::core::db::{Database, Statement, StatementResult};
+use crate::core::db::Database;
 use crate::core::error::ScimError;
 use crate::core::http::{query_pairs, HttpResponse, Method};
 use crate::core::kv::KeyValue;
 use crate::core::org::OrgName;
-use crate::core::store::plan::{Plan, PlanBuilder};
 
 /// `/admin` and `/admin/{session,backfill}` (a configured admin secret is given).
 pub(crate) async fn handle<D: Database, K: KeyValue>(
@@ -111,30 +110,6 @@ pub(crate) async fn org_routes<D: Database, K: KeyValue>(
     }
 }
 
-/// The console's own statements (registry, sessions, setup links, directory pages) as one
-/// batch, one D1 round trip: a plan whose outcome is every statement's result, in order.
-pub(super) fn plan_of(statements: Vec<Statement>) -> Plan<Vec<StatementResult>> {
-    let mut builder = PlanBuilder::new();
-    let handles = builder.extend(statements);
-    builder.finish(move |results| Ok(handles.into_iter().map(|h| results.take(h)).collect()))
-}
-
-/// Runs `plan_of(statements)`.
-pub(crate) async fn batch<D: Database, K>(
-    ctx: &Ctx<'_, D, K>,
-    statements: Vec<Statement>,
-) -> Result<Vec<StatementResult>, Failure> {
-    ctx.run(plan_of(statements)).await
-}
-
-/// Runs read-only console statements where a read replica may answer (directory pages).
-pub(crate) async fn replica_batch<D: Database, K>(
-    ctx: &Ctx<'_, D, K>,
-    statements: Vec<Statement>,
-) -> Result<Vec<StatementResult>, Failure> {
-    ctx.run_replica(plan_of(statements)).await
-}
-
 /// A query parameter of the request (first occurrence), or "".
 fn query_param<D, K>(ctx: &Ctx<'_, D, K>, name: &str) -> String {
     query_pairs(&ctx.request.query)
@@ -159,5 +134,7 @@ fn respond<D, K>(ctx: &Ctx<'_, D, K>, result: Result<HttpResponse, Failure>) -> 
     }
 }
 
+#[cfg(test)]
+mod round_trip_tests;
 #[cfg(test)]
 mod tests;

@@ -4,15 +4,14 @@
 
 use super::super::admin::{self, create_token, ok_json};
 use super::super::context::{Ctx, Failure};
-use super::batch as console_batch;
 use super::query_param;
 use crate::core::clock::format_timestamp;
-use crate::core::console::registry::{self, Backfilled};
 use crate::core::db::Database;
 use crate::core::error::ScimError;
 use crate::core::http::{HttpResponse, Method};
 use crate::core::kv::KeyValue;
 use crate::core::org::OrgName;
+use crate::core::store::org_registry::{self, Backfilled, OrgSummary};
 use crate::core::token::{kv_key, TokenRecord};
 use serde_json::{json, Value};
 
@@ -29,45 +28,42 @@ pub(crate) async fn org_collection<D: Database, K>(
     }
     let search = query_param(ctx, "q");
     let after = query_param(ctx, "after");
-    let results = console_batch(ctx, vec![registry::list(&search, &after)]).await?;
-    let mut rows = results
-        .into_iter()
-        .next()
-        .map(|r| r.rows)
-        .unwrap_or_default();
-    let more = rows.len() > registry::PAGE_SIZE;
-    rows.truncate(registry::PAGE_SIZE);
-    // Orgs on other shards: their counts and activity come from their shard, one batch per
-    // shard on the page.
-    let control = ctx.runtime.shards.control().name.clone();
+    let mut page = ctx.run(org_registry::list(&search, &after)).await?;
+    // Orgs on other shards: their counts and activity come from their own shard, one batch
+    // per shard on the page.
     for (index, shard) in ctx.runtime.shards.shards().iter().enumerate().skip(1) {
-        let here: Vec<usize> = (0..rows.len())
-            .filter(|&i| rows[i].get("shard").and_then(Value::as_str) == Some(shard.name.as_str()))
+        let here: Vec<usize> = (0..page.items.len())
+            .filter(|&i| page.items[i].shard.as_deref() == Some(shard.name.as_str()))
             .collect();
-        if here.is_empty() || shard.name == control {
+        if here.is_empty() {
             continue;
         }
-        let statements = here
-            .iter()
-            .filter_map(|&i| rows[i].get("org").and_then(Value::as_str))
-            .map(registry::stats)
-            .collect();
-        let results = ctx.run_on(index, super::plan_of(statements)).await?;
-        for (&i, result) in here.iter().zip(results) {
-            if let Some(stats) = result.rows.into_iter().next() {
-                rows[i].extend(stats);
-            }
+        let orgs: Vec<String> = here.iter().map(|&i| page.items[i].org.clone()).collect();
+        let activity = ctx
+            .run_replica_on(index, org_registry::activity(&orgs))
+            .await?;
+        for (i, activity) in here.into_iter().zip(activity) {
+            page.items[i].activity = activity;
         }
     }
-    let orgs: Vec<Value> = rows.iter().map(registry::org_json).collect();
-    let next = more
-        .then(|| {
-            orgs.last()
-                .and_then(|o| o["org"].as_str())
-                .map(str::to_owned)
-        })
-        .flatten();
-    Ok(ok_json(200, json!({"orgs": orgs, "next": next})))
+    let orgs: Vec<Value> = page.items.iter().map(org_json).collect();
+    Ok(ok_json(200, json!({"orgs": orgs, "next": page.next})))
+}
+
+/// The JSON of one listed org.
+fn org_json(org: &OrgSummary) -> Value {
+    json!({
+        "org": org.org,
+        "created": org.created,
+        "shard": org.shard,
+        "users": org.activity.users,
+        "groups": org.activity.groups,
+        "token": org.token.as_ref().map(|token| json!({
+            "created": token.created,
+            "last4": token.last4,
+        })),
+        "lastActivity": org.activity.last_activity,
+    })
 }
 
 /// `POST /admin/orgs/{org}`: creates an org: registers it and issues its first token (shown
@@ -76,8 +72,7 @@ pub(crate) async fn create_org<D: Database, K: KeyValue>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
 ) -> Result<HttpResponse, Failure> {
-    let registered = console_batch(ctx, vec![registry::exists(org.as_str())]).await?;
-    let in_registry = registered.first().is_some_and(|r| !r.rows.is_empty());
+    let in_registry = ctx.run(org_registry::exists(org.as_str())).await?;
     if in_registry || ctx.runtime.kv.get(&kv_key(org.as_str())).await?.is_some() {
         return Err(ScimError::new(
             409,
@@ -118,31 +113,28 @@ pub(super) async fn backfill<D: Database, K: KeyValue>(
     let known: Vec<String> = if names.is_empty() {
         Vec::new()
     } else {
-        console_batch(ctx, registry::known(&names))
-            .await?
-            .into_iter()
-            .flat_map(|r| r.rows)
-            .filter_map(|row| row.get("org").and_then(Value::as_str).map(str::to_owned))
-            .collect()
+        ctx.run(org_registry::known(&names)).await?
     };
     let missing: Vec<&String> = names.iter().filter(|n| !known.contains(n)).collect();
     let this_pass = &missing[..missing.len().min(BACKFILL_READS)];
     let mut added = Vec::with_capacity(this_pass.len());
     for org in this_pass {
         let record = ctx.runtime.kv.get(&kv_key(org)).await?;
-        let token = record
-            .and_then(|raw| serde_json::from_str::<TokenRecord>(&raw).ok())
-            .map(|r| (r.created, r.last4));
+        let record = record.and_then(|raw| serde_json::from_str::<TokenRecord>(&raw).ok());
+        // `make token` writes the shard into KV only; the registry learns it here.
+        let shard = record.as_ref().and_then(|r| r.shard.clone());
+        let token = record.map(|r| (r.created, r.last4));
         added.push(Backfilled {
             org: (*org).clone(),
             token,
+            shard,
         });
     }
     if !added.is_empty() {
-        console_batch(
-            ctx,
-            registry::insert_backfilled(&added, &format_timestamp(ctx.now_ms())),
-        )
+        ctx.run(org_registry::insert_backfilled(
+            &added,
+            &format_timestamp(ctx.now_ms()),
+        ))
         .await?;
     }
     // Orgs of this page left for the next pass: list the same page again.

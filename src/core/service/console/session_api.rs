@@ -2,7 +2,6 @@
 
 use super::super::admin::{check_secret, ok_json};
 use super::super::context::{Ctx, Failure};
-use super::batch as console_batch;
 use crate::core::clock::format_timestamp;
 use crate::core::console::assets;
 use crate::core::console::opaque;
@@ -10,6 +9,7 @@ use crate::core::console::session::{self, CSRF_HEADER};
 use crate::core::db::Database;
 use crate::core::error::ScimError;
 use crate::core::http::{HttpResponse, Method};
+use crate::core::store::console_sessions;
 use serde_json::{json, Value};
 
 /// The sign-in body is `{"secret": "..."}`; a secret is far shorter than this.
@@ -38,8 +38,12 @@ pub(crate) async fn check_session<D: Database, K>(
             "Your console session has ended. Sign in again.",
         )));
     };
-    let found = console_batch(ctx, vec![session::lookup(id, secret, ctx.now_ms())]).await?;
-    if found.first().and_then(|r| r.rows.first()).is_none() {
+    let open = console_sessions::is_open(
+        &session::session_hash(id),
+        &session::secret_tag(secret),
+        ctx.now_ms(),
+    );
+    if !ctx.run(open).await? {
         ctx.note("console auth: session expired or unknown".into());
         return Ok(Err(unauthorized(
             "Your console session has ended. Sign in again.",
@@ -104,9 +108,15 @@ pub(super) async fn sign_in<D: Database, K>(
     }
     let id = opaque::generate().map_err(Failure::Internal)?;
     let now = ctx.now_ms();
-    console_batch(ctx, session::open(&id, secret, now)).await?;
+    let expires = session::expires_ms(now);
+    ctx.run(console_sessions::open(
+        &session::session_hash(&id),
+        &session::secret_tag(secret),
+        now,
+        expires,
+    ))
+    .await?;
     ctx.note("console: signed in".into());
-    let expires = now + session::SESSION_SECONDS * 1000;
     Ok(ok_json(
         200,
         json!({"csrf": session::csrf_token(&id), "expires": format_timestamp(expires)}),
@@ -135,7 +145,8 @@ pub(super) async fn sign_out<D: Database, K>(
         Ok(id) => id,
         Err(refused) => return Ok(refused),
     };
-    console_batch(ctx, vec![session::close(&id)]).await?;
+    ctx.run(console_sessions::close(&session::session_hash(&id)))
+        .await?;
     ctx.note("console: signed out".into());
     Ok(HttpResponse {
         status: 204,

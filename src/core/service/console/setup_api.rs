@@ -5,17 +5,17 @@
 
 use super::super::admin::{self, ok_json};
 use super::super::context::{Ctx, Failure};
-use super::batch as console_batch;
 use super::respond;
 use crate::core::clock::format_timestamp;
 use crate::core::console::assets;
 use crate::core::console::opaque;
-use crate::core::console::setup_link::{self, LinkState};
+use crate::core::console::setup_link;
 use crate::core::db::Database;
 use crate::core::error::ScimError;
 use crate::core::http::{HttpResponse, Method};
 use crate::core::kv::KeyValue;
 use crate::core::org::OrgName;
+use crate::core::store::setup_links::{self, LinkState, NewLink};
 use crate::core::token::{kv_key, TokenRecord};
 use serde_json::{json, Value};
 
@@ -32,12 +32,10 @@ pub(super) async fn create_link<D: Database, K>(
     let hash = setup_link::link_hash(&link);
     let now = ctx.now_ms();
     let expires = now + hours * 3_600_000;
-    let inserted = console_batch(
-        ctx,
-        vec![setup_link::insert(org.as_str(), &hash, now, expires)],
-    )
-    .await?;
-    if inserted.first().is_none_or(|r| r.rows.is_empty()) {
+    let stored = ctx
+        .run(setup_links::insert(org.as_str(), &hash, now, expires))
+        .await?;
+    if stored == NewLink::OrgNotRegistered {
         return Err(ScimError::not_found(format!(
             "Org {org} is not in the org registry: create it (or run the backfill) first."
         ))
@@ -60,17 +58,17 @@ pub(super) async fn list_links<D: Database, K>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
 ) -> Result<HttpResponse, Failure> {
-    let results = console_batch(ctx, vec![setup_link::list(org.as_str(), ctx.now_ms())]).await?;
-    let links: Vec<Value> = results
-        .into_iter()
-        .flat_map(|r| r.rows)
-        .map(|row| {
-            let ms = |name: &str| row.get(name).and_then(Value::as_u64).unwrap_or(0);
+    let found = ctx
+        .run(setup_links::list(org.as_str(), ctx.now_ms()))
+        .await?;
+    let links: Vec<Value> = found
+        .iter()
+        .map(|link| {
             json!({
-                "id": setup_link::link_id(row.get("link_hash").and_then(Value::as_str).unwrap_or("")),
-                "created": format_timestamp(ms("created_ms")),
-                "expires": format_timestamp(ms("expires_ms")),
-                "revoked": row.get("revoked").and_then(Value::as_i64).unwrap_or(0) != 0,
+                "id": setup_link::link_id(&link.link_hash),
+                "created": format_timestamp(link.created_ms),
+                "expires": format_timestamp(link.expires_ms),
+                "revoked": link.revoked,
             })
         })
         .collect();
@@ -87,8 +85,7 @@ pub(super) async fn revoke_link<D: Database, K>(
     if !setup_link::valid_id(id) {
         return Err(ScimError::not_found("No such setup link.").into());
     }
-    let results = console_batch(ctx, vec![setup_link::revoke(org.as_str(), id)]).await?;
-    if results.first().is_none_or(|r| r.rows.is_empty()) {
+    if !ctx.run(setup_links::revoke(org.as_str(), id)).await? {
         return Err(ScimError::not_found("No such setup link.").into());
     }
     ctx.note(format!("console: setup link {id} of {org} revoked"));
@@ -107,8 +104,7 @@ pub(crate) async fn setup<D: Database, K: KeyValue>(
 ) -> Result<HttpResponse, Failure> {
     let state = if opaque::well_formed(link) {
         let hash = setup_link::link_hash(link);
-        let found = console_batch(ctx, vec![setup_link::lookup(&hash)]).await?;
-        setup_link::state(found.first().and_then(|r| r.rows.first()), ctx.now_ms())
+        ctx.run(setup_links::lookup(&hash, ctx.now_ms())).await?
     } else {
         LinkState::Unknown
     };

@@ -6,7 +6,7 @@ ORG ?= acme
 # wrangler under the Node scripts/tool-env.sh selects (system node >= 22.12, else .tools/node22).
 WRANGLER := bash scripts/wrangler.sh
 
-.PHONY: setup build schema-local demo-token dev test test-native test-e2e token smoke deploy clippy fmt bench bench-bulk fuzz soak lint
+.PHONY: bench-shards setup build schema-local demo-token dev test test-native test-e2e token smoke deploy clippy fmt bench bench-bulk fuzz soak lint
 
 setup:
 	@bash scripts/install-tools.sh
@@ -14,10 +14,13 @@ setup:
 build: setup
 	@bash scripts/build.sh
 
-## Apply pending migrations (migrations/) to the local D1. CI=1: wrangler asks nothing.
+## Apply pending migrations (migrations/) to every shard's local D1 (the [[d1_databases]] of
+## wrangler.toml). CI=1: wrangler asks nothing.
 schema-local: setup
-	@CI=1 $(WRANGLER) d1 migrations apply DB --local --persist-to "$(PERSIST)" >/dev/null
-	@echo "==> migrations applied to the local D1 in $(PERSIST)"
+	@for binding in $$(bash scripts/d1-bindings.sh wrangler.toml); do \
+	  CI=1 $(WRANGLER) d1 migrations apply "$$binding" --local --persist-to "$(PERSIST)" >/dev/null || exit 1; \
+	  echo "==> migrations applied to the local D1 $$binding in $(PERSIST)"; \
+	done
 
 demo-token: setup
 	@bash scripts/token.sh --ensure acme --persist "$(PERSIST)"
@@ -42,8 +45,11 @@ test-e2e: build
 	@bash scripts/e2e.sh
 
 ## New token for ORG in the local KV (REMOTE=1: the deployed namespace). The token is the last line.
+## SHARD=<name> or PLACEMENT=<label> (e.g. eu) places a new org (docs/scaling.md); an existing
+## org keeps its shard.
 token: setup
-	@bash scripts/token.sh --new "$(ORG)" --persist "$(PERSIST)" $(if $(filter 1 yes true,$(REMOTE)),--remote,)
+	@bash scripts/token.sh --new "$(ORG)" --persist "$(PERSIST)" $(if $(filter 1 yes true,$(REMOTE)),--remote,) \
+	  $(if $(SHARD),--shard "$(SHARD)",) $(if $(PLACEMENT),--placement "$(PLACEMENT)",)
 
 ## Entra-like provisioning cycle against a tenant URL: make smoke URL=https://…/scim/v2/acme TOKEN=scim_…
 ## (creates, updates, disables and deletes a test user and group; exit status 1 on the first wrong answer).
@@ -70,6 +76,10 @@ bench: setup
 ## The `bulk` workload: 1,000 users + 20 groups as single requests vs one Bulk request (docs/bulk.md).
 bench-bulk: setup
 	@bash bench/bulk.sh
+## The shards workload: 8 orgs on 1 vs 4 local shards at c=32, hot path with/without the token
+## cache (docs/scaling.md). SECONDS_PER_RUN (default 20). Writes bench/results/shards-<stamp>.md.
+bench-shards: setup
+	@SECONDS_PER_RUN=$(SECONDS_PER_RUN) bash bench/shards.sh
 ## Fuzz every cargo-fuzz target for FUZZ_SECONDS each (default 60); prints execs and crashes.
 FUZZ_SECONDS ?= 60
 fuzz:

@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # `make deploy`: from a logged-in wrangler to a running worker, and safe to run again.
-#   1. finds the D1 database and the KV namespace by name, creating each one that is missing
-#      (with the binding names the worker reads: DB and TOKENS);
+#   1. finds each D1 database of the shard pool (every [[d1_databases]] block of wrangler.toml,
+#      docs/scaling.md) and the KV namespace by name, creating each one that is missing (with
+#      the binding names the worker reads; an EU shard with its `jurisdiction` from SHARDS),
 #      and the webhook queue (docs/events.md);
 #   2. writes their ids into wrangler.deploy.toml, a git-ignored copy of wrangler.toml (the
 #      committed file keeps its placeholders, which local development uses);
-#   3. applies pending migrations to the remote database, and checks none is left;
+#   3. applies pending migrations to every remote database, and checks none is left;
 #   4. deploys the worker;
 #   5. sets ADMIN_SECRET when the worker has none (printed once);
 #   6. prints the workers.dev URL and what to do next.
 # DRY_RUN=1 prints every wrangler command instead of running it (lookups answer "nothing
 # found", so the dry run shows a first deployment) and writes nothing.
-# Settings (environment): D1_NAME (default: database_name in wrangler.toml), KV_TITLE
-# (default scim-edge-tokens), D1_LOCATION (a location hint such as weur, on creation only).
+# Settings (environment): D1_NAME (the control shard DB's name; default: its database_name in
+# wrangler.toml), KV_TITLE (default scim-edge-tokens), D1_LOCATION (a location hint such as
+# weur for the control shard, on creation only; other shards take theirs from SHARDS).
 # For tests: WRANGLER (the wrangler command) and DEPLOY_CONFIG (default wrangler.deploy.toml;
 # a real deployment keeps it in the repository root, where the relative paths in it hold).
 set -euo pipefail
@@ -79,7 +81,7 @@ for item in items:
 ' "$1" "$2" "$3"
 }
 
-d1_id() { wr_read d1 list --json | json_find uuid name "$D1_NAME"; }
+d1_id() { wr_read d1 list --json | json_find uuid name "$1"; }
 kv_id() { wr_read kv namespace list | json_find id title "$KV_TITLE"; }
 
 if [ -z "$D1_NAME" ]; then
@@ -87,20 +89,27 @@ if [ -z "$D1_NAME" ]; then
 fi
 dry && say "dry run: printing the wrangler commands, running none of them"
 
-# 1. The D1 database and the KV namespace.
-say "D1 database '$D1_NAME' (binding $DB_BINDING)"
-database_id=$(d1_id)
-if [ -z "$database_id" ]; then
-  create=(d1 create "$D1_NAME" --binding "$DB_BINDING")
-  [ -n "$D1_LOCATION" ] && create+=(--location "$D1_LOCATION")
-  wr "${create[@]}"
-  database_id=$(d1_id)
-  if ! dry && [ -z "$database_id" ]; then
-    echo "deploy: created '$D1_NAME', but 'wrangler d1 list' does not show it" >&2; exit 1
+# 1. The D1 databases (one per shard) and the KV namespace.
+d1_bindings=(); d1_names=(); d1_ids=()
+while IFS=$'\t' read -r -u 3 binding name options; do
+  [ "$binding" = "$DB_BINDING" ] && name="$D1_NAME"
+  say "D1 database '$name' (binding $binding)"
+  id=$(d1_id "$name")
+  if [ -z "$id" ]; then
+    create=(d1 create "$name" --binding "$binding")
+    # shellcheck disable=SC2206 # options are words such as "--jurisdiction eu"
+    [ -n "$options" ] && create+=($options)
+    [ "$binding" = "$DB_BINDING" ] && [ -n "$D1_LOCATION" ] && create+=(--location "$D1_LOCATION")
+    wr "${create[@]}"
+    id=$(d1_id "$name")
+    if ! dry && [ -z "$id" ]; then
+      echo "deploy: created '$name', but 'wrangler d1 list' does not show it" >&2; exit 1
+    fi
+  else
+    say "exists: $id"
   fi
-else
-  say "exists: $database_id"
-fi
+  d1_bindings+=("$binding"); d1_names+=("$name"); d1_ids+=("$id")
+done 3< <(python3 scripts/shards-var.py --d1 wrangler.toml)
 
 say "KV namespace '$KV_TITLE' (binding $KV_BINDING)"
 namespace_id=$(kv_id)
@@ -125,29 +134,38 @@ else
   say "exists"
 fi
 
-# 2. The deploy config: wrangler.toml with the real ids in the DB and TOKENS blocks.
+# 2. The deploy config: wrangler.toml with the real ids in every D1 block and the TOKENS block.
 if dry; then
-  say "would write $DEPLOY_CONFIG: wrangler.toml with the ids of '$D1_NAME' and '$KV_TITLE'"
+  say "would write $DEPLOY_CONFIG: wrangler.toml with the ids of ${d1_names[*]} and '$KV_TITLE'"
 else
-  python3 - "$DEPLOY_CONFIG" "$DB_BINDING" "$D1_NAME" "$database_id" "$KV_BINDING" "$namespace_id" <<'PY'
+  d1_args=()
+  for i in "${!d1_bindings[@]}"; do
+    d1_args+=("${d1_bindings[$i]}=${d1_names[$i]}=${d1_ids[$i]}")
+  done
+  python3 - "$DEPLOY_CONFIG" "$KV_BINDING" "$namespace_id" "${d1_args[@]}" <<'PY'
 import re, sys
-out, db_binding, db_name, db_id, kv_binding, kv_id = sys.argv[1:]
+out, kv_binding, kv_id = sys.argv[1:4]
+d1 = {}
+for arg in sys.argv[4:]:
+    binding, name, db_id = arg.split("=", 2)
+    d1[binding] = (name, db_id)
 text = open("wrangler.toml").read()
-# Split into the preamble and [section] / [[array]] blocks, and edit the two blocks by binding.
+# Split into the preamble and [section] / [[array]] blocks, and edit the blocks by binding.
 parts = re.split(r"(?m)^(?=\[)", text)
 found = set()
 for i, part in enumerate(parts):
     binding = re.search(r'(?m)^binding = "([^"]*)"', part)
-    if part.startswith("[[d1_databases]]") and binding and binding.group(1) == db_binding:
-        part = re.sub(r'(?m)^database_name = ".*"$', f'database_name = "{db_name}"', part)
+    if part.startswith("[[d1_databases]]") and binding and binding.group(1) in d1:
+        name, db_id = d1[binding.group(1)]
+        part = re.sub(r'(?m)^database_name = ".*"$', f'database_name = "{name}"', part)
         part = re.sub(r'(?m)^database_id = ".*"$', f'database_id = "{db_id}"', part)
-        found.add("d1")
+        found.add(binding.group(1))
     if part.startswith("[[kv_namespaces]]") and binding and binding.group(1) == kv_binding:
         part = re.sub(r'(?m)^id = ".*"$', f'id = "{kv_id}"', part)
-        found.add("kv")
+        found.add(kv_binding)
     parts[i] = part
-if found != {"d1", "kv"}:
-    sys.exit(f"deploy: wrangler.toml lacks the {db_binding} or {kv_binding} binding block")
+if found != set(d1) | {kv_binding}:
+    sys.exit(f"deploy: wrangler.toml lacks a binding block of {sorted(set(d1) | {kv_binding})}")
 header = ("# Generated by scripts/deploy.sh (make deploy) from wrangler.toml, with this account's\n"
           "# D1 and KV ids. Not committed (.gitignore); regenerated by every make deploy.\n")
 open(out, "w").write(header + "".join(parts))
@@ -155,16 +173,19 @@ PY
   say "wrote $DEPLOY_CONFIG"
 fi
 
-# 3. Migrations. Wrangler asks before applying (the database may briefly not serve requests)
-# and takes "yes" when it cannot ask (CI). Afterwards nothing may be left pending.
-say "applying pending migrations to the remote database"
-wr d1 migrations apply "$DB_BINDING" --remote --config "$DEPLOY_CONFIG"
-pending=$(wr_read d1 migrations list "$DB_BINDING" --remote --config "$DEPLOY_CONFIG")
-if ! dry && ! grep -q "No migrations to apply" <<<"$pending"; then
-  printf '%s\n' "$pending"
-  echo "deploy: migrations are still pending (declined?); not deploying code that needs them" >&2
-  exit 1
-fi
+# 3. Migrations, on every shard. Wrangler asks before applying (the database may briefly not
+# serve requests) and takes "yes" when it cannot ask (CI). Afterwards nothing may be left
+# pending anywhere.
+for binding in "${d1_bindings[@]}"; do
+  say "applying pending migrations to the remote database $binding"
+  wr d1 migrations apply "$binding" --remote --config "$DEPLOY_CONFIG"
+  pending=$(wr_read d1 migrations list "$binding" --remote --config "$DEPLOY_CONFIG")
+  if ! dry && ! grep -q "No migrations to apply" <<<"$pending"; then
+    printf '%s\n' "$pending"
+    echo "deploy: migrations of $binding are still pending (declined?); not deploying code that needs them" >&2
+    exit 1
+  fi
+done
 
 # 4. The worker (wrangler runs the [build] command: a release build to WebAssembly).
 say "deploying"

@@ -19,9 +19,13 @@ trap cleanup_local_worker EXIT
 start_local_worker() {
   local prefix="$1" count="$2"
   shift 2
-  # The same migrations a deployment gets (CI=1: wrangler confirms nothing, CI has no stdin).
-  CI=1 wrangler d1 migrations apply DB --local --persist-to "$state" >"$state/migrations.log" 2>&1 ||
-    { echo "applying migrations failed:" >&2; cat "$state/migrations.log" >&2; exit 1; }
+  # The same migrations a deployment gets, on every shard's local database (CI=1: wrangler
+  # confirms nothing, CI has no stdin).
+  local binding
+  for binding in $(bash scripts/d1-bindings.sh wrangler.toml); do
+    CI=1 wrangler d1 migrations apply "$binding" --local --persist-to "$state" >"$state/migrations.log" 2>&1 ||
+      { echo "applying migrations to $binding failed:" >&2; cat "$state/migrations.log" >&2; exit 1; }
+  done
   cargo build --quiet --release --bin scim-token
   target/release/scim-token seed "$state/kv.json" "$count" "$prefix" > "$state/tokens.json"
   wrangler kv bulk put "$state/kv.json" --binding TOKENS --local --persist-to "$state" >/dev/null

@@ -70,6 +70,12 @@ fn the_dry_run_prints_a_first_deployment_and_runs_nothing() {
             "d1 list --json".to_owned(),
             "d1 create scim-edge --binding DB".into(),
             "d1 list --json".into(),
+            "d1 list --json".into(),
+            "d1 create scim-edge-s2 --binding DB_S2".into(),
+            "d1 list --json".into(),
+            "d1 list --json".into(),
+            "d1 create scim-edge-eu1 --binding DB_EU1 --jurisdiction eu".into(),
+            "d1 list --json".into(),
             "kv namespace list".into(),
             "kv namespace create scim-edge-tokens --binding TOKENS".into(),
             "kv namespace list".into(),
@@ -77,6 +83,10 @@ fn the_dry_run_prints_a_first_deployment_and_runs_nothing() {
             "queues create scim-edge-webhooks".into(),
             format!("d1 migrations apply DB --remote --config {c}"),
             format!("d1 migrations list DB --remote --config {c}"),
+            format!("d1 migrations apply DB_S2 --remote --config {c}"),
+            format!("d1 migrations list DB_S2 --remote --config {c}"),
+            format!("d1 migrations apply DB_EU1 --remote --config {c}"),
+            format!("d1 migrations list DB_EU1 --remote --config {c}"),
             format!("deploy --config {c}"),
             format!("secret list --config {c}"),
             format!("secret put ADMIN_SECRET --config {c}"),
@@ -95,20 +105,22 @@ state="$(dirname "$0")"
 echo "$*" >> "$state/calls"
 case "$*" in
   "d1 list --json")
-    if [ -f "$state/d1" ]; then
-      echo '[{"uuid":"0f0e-other","name":"something-else"},{"uuid":"6c1f0d6e-2b8a-4f3e-9a51-2d3b0e7c9f10","name":"scim-edge"}]'
-    else
-      echo '[{"uuid":"0f0e-other","name":"something-else"}]'
-    fi ;;
+    list='{"uuid":"0f0e-other","name":"something-else"}'
+    [ -f "$state/d1" ] && list="$list"',{"uuid":"6c1f0d6e-2b8a-4f3e-9a51-2d3b0e7c9f10","name":"scim-edge"}'
+    [ -f "$state/d1-s2" ] && list="$list"',{"uuid":"7d2a1e7f-3c9b-4a4f-8b62-3e4c1f8d0a21","name":"scim-edge-s2"}'
+    [ -f "$state/d1-eu1" ] && list="$list"',{"uuid":"8e3b2f80-4dac-4b50-9c73-4f5d2a9e1b32","name":"scim-edge-eu1"}'
+    echo "[$list]" ;;
   "d1 create scim-edge --binding DB") touch "$state/d1"; echo "Successfully created DB 'scim-edge'" ;;
+  "d1 create scim-edge-s2 --binding DB_S2") touch "$state/d1-s2"; echo "Successfully created DB 'scim-edge-s2'" ;;
+  "d1 create scim-edge-eu1 --binding DB_EU1 --jurisdiction eu") touch "$state/d1-eu1"; echo "Successfully created DB 'scim-edge-eu1'" ;;
   "kv namespace list")
     if [ -f "$state/kv" ]; then echo '[{"id":"5a1b2c3d4e5f60718293a4b5c6d7e8f9","title":"scim-edge-tokens"}]'; else echo '[]'; fi ;;
   "kv namespace create scim-edge-tokens --binding TOKENS") touch "$state/kv"; echo "Success!" ;;
   "queues info scim-edge-webhooks")
     if [ -f "$state/queue" ]; then echo "Queue Name: scim-edge-webhooks"; else echo "Queue not found" >&2; exit 1; fi ;;
   "queues create scim-edge-webhooks") touch "$state/queue"; echo "Created queue scim-edge-webhooks" ;;
-  "d1 migrations apply DB --remote --config "*) echo "Migrations applied" ;;
-  "d1 migrations list DB --remote --config "*) echo "No migrations to apply!" ;;
+  "d1 migrations apply DB"*" --remote --config "*) echo "Migrations applied" ;;
+  "d1 migrations list DB"*" --remote --config "*) echo "No migrations to apply!" ;;
   "deploy --config "*)
     grep -q '^database_id = "6c1f0d6e-2b8a-4f3e-9a51-2d3b0e7c9f10"$' "${@: -1}"
     echo "Uploaded scim-edge"; echo "  https://scim-edge.acme-ops.workers.dev" ;;
@@ -138,8 +150,8 @@ fn a_first_deployment_creates_everything_and_a_second_creates_nothing() {
         .collect();
     assert_eq!(
         created.len(),
-        4,
-        "d1 create, kv create, queue create, secret put: {created:?}"
+        6,
+        "d1 create (three shards), kv create, queue create, secret put: {created:?}"
     );
     let stdout = String::from_utf8_lossy(&first.stdout);
     assert!(
@@ -157,6 +169,8 @@ fn a_first_deployment_creates_everything_and_a_second_creates_nothing() {
         "binding = \"DB\"",
         "database_name = \"scim-edge\"",
         "database_id = \"6c1f0d6e-2b8a-4f3e-9a51-2d3b0e7c9f10\"",
+        "database_id = \"7d2a1e7f-3c9b-4a4f-8b62-3e4c1f8d0a21\"",
+        "database_id = \"8e3b2f80-4dac-4b50-9c73-4f5d2a9e1b32\"",
         "migrations_dir = \"migrations\"",
         "binding = \"TOKENS\"",
         "id = \"5a1b2c3d4e5f60718293a4b5c6d7e8f9\"",

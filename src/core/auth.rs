@@ -6,7 +6,8 @@
 use crate::core::error::ScimError;
 use crate::core::kv::KeyValue;
 use crate::core::org::OrgName;
-use crate::core::token::{kv_key, TokenRecord};
+use crate::core::token::{kv_key, sha256_hex, TokenRecord};
+use crate::core::token_cache::TokenCache;
 
 /// Why a request was refused; for the log only, never for the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,17 +30,26 @@ pub fn bearer_token(header: Option<&str>) -> Result<&str, AuthFailure> {
     Ok(token)
 }
 
-/// Checks the request's token against the org's stored hash.
+/// Checks the request's token against the org's stored hash and returns the org's record
+/// (which names its shard). A record verified less than 30 s ago in this isolate is taken from
+/// `cache` without reading KV (see `token_cache` for the effect on revocation).
 pub async fn authenticate(
     kv: &impl KeyValue,
+    cache: Option<&TokenCache>,
     org: &OrgName,
     authorization: Option<&str>,
     now_ms: u64,
-) -> Result<Result<(), AuthFailure>, ScimError> {
+) -> Result<Result<TokenRecord, AuthFailure>, ScimError> {
     let token = match bearer_token(authorization) {
         Ok(token) => token,
         Err(failure) => return Ok(Err(failure)),
     };
+    let presented_hash = sha256_hex(token);
+    let cached = cache.and_then(|c| c.get(org.as_str(), &presented_hash, now_ms));
+    // Checked again: a previous token's grace period may have ended since it was cached.
+    if let Some(record) = cached.filter(|r| r.accepts(token, now_ms)) {
+        return Ok(Ok(record));
+    }
     let stored = kv
         .get(&kv_key(org.as_str()))
         .await
@@ -51,7 +61,10 @@ pub async fn authenticate(
         return Ok(Err(AuthFailure::CorruptRecord));
     };
     Ok(if record.accepts(token, now_ms) {
-        Ok(())
+        if let Some(cache) = cache {
+            cache.put(org.as_str(), &presented_hash, &record, now_ms);
+        }
+        Ok(record)
     } else {
         Err(AuthFailure::WrongToken)
     })

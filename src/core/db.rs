@@ -80,4 +80,16 @@ pub struct DbError {
 #[allow(async_fn_in_trait)]
 pub trait Database {
     async fn batch(&self, statements: Vec<Statement>) -> Result<Vec<StatementResult>, DbError>;
+
+    /// Runs read-only statements where a read replica may answer: on D1, through this
+    /// handle's session (Sessions API, `first-unconstrained`), so every read of one request
+    /// sees the same or a later state than the previous one, possibly behind the primary. For
+    /// reads that can take replica lag (console pages, the Events API, exports); never for
+    /// SCIM reads, since an IdP reads its own writes. Without replicas: `batch`.
+    async fn batch_replica(
+        &self,
+        statements: Vec<Statement>,
+    ) -> Result<Vec<StatementResult>, DbError> {
+        self.batch(statements).await
+    }
 }

@@ -23,8 +23,10 @@ pub mod resource;
 pub mod router;
 pub mod schema;
 pub mod service;
+pub mod shard;
 pub(crate) mod store;
 pub mod token;
+pub mod token_cache;
 
 #[cfg(test)]
 pub mod testing;

@@ -35,6 +35,8 @@ pub struct SqliteDb {
     /// When set, results look like D1's at their leanest: every number a float (`1.0`), and
     /// no `meta` (so `changes` is unknown).
     pub d1_shaped: std::cell::Cell<bool>,
+    /// Batches sent with `batch_replica` (reads a replica may answer on D1).
+    pub replica_batches: std::cell::Cell<usize>,
 }
 
 /// An in-memory SQLite database with `schema.sql` applied.
@@ -53,6 +55,7 @@ impl SqliteDb {
             batches: RefCell::new(0),
             batch_sizes: RefCell::new(Vec::new()),
             d1_shaped: std::cell::Cell::new(false),
+            replica_batches: std::cell::Cell::new(0),
         }
     }
 
@@ -116,6 +119,14 @@ pub fn run(conn: &rusqlite::Connection, statement: &Statement) -> Result<Stateme
 }
 
 impl Database for SqliteDb {
+    async fn batch_replica(
+        &self,
+        statements: Vec<Statement>,
+    ) -> Result<Vec<StatementResult>, DbError> {
+        self.replica_batches.set(self.replica_batches.get() + 1);
+        self.batch(statements).await
+    }
+
     async fn batch(&self, statements: Vec<Statement>) -> Result<Vec<StatementResult>, DbError> {
         let index = {
             let mut n = self.batches.borrow_mut();

@@ -39,6 +39,8 @@ impl NewToken {
             created: created.to_owned(),
             last4,
             previous: None,
+            shard: None,
+            moved_from: None,
         }
     }
 }
@@ -64,6 +66,14 @@ pub struct TokenRecord {
     pub last4: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<GraceToken>,
+    /// The shard (`core::shard`) holding the org's data; `None` is the control shard (records
+    /// written before shards existed). Read with the token on every request: no extra lookup.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// Set by a move after the record flipped to the new shard and until the old copy is
+    /// purged: the shard that still holds leftovers (see `service::shards`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<String>,
 }
 
 impl TokenRecord {

@@ -9,10 +9,11 @@ use crate::core::rate_limit::{RateLimiter, AUTH_FAILURE_PERIOD_SECS, RATE_LIMIT_
 use crate::core::refused_callers::RefusedCallers;
 use crate::core::request_id::RequestId;
 use crate::core::service::{handle, CallerLimit, Runtime, DEFAULT_BULK_MAX_STATEMENTS};
+use crate::core::shard::{ShardConfig, SHARDS_VAR};
+use crate::core::token_cache::TokenCache;
 use serde_json::json;
 use worker::{console_log, event, Context, Date, Env, Headers, Request, Response};
 
-pub const DB_BINDING: &str = "DB";
 pub const KV_BINDING: &str = "TOKENS";
 pub const ADMIN_SECRET: &str = "ADMIN_SECRET";
 /// The `[[ratelimits]]` binding limiting authenticated requests per org.
@@ -43,6 +44,35 @@ thread_local! {
     /// (bounded; see `RefusedCallers`). Leaked once per isolate so requests can borrow it
     /// across awaits.
     static REFUSED_CALLERS: &'static RefusedCallers = Box::leak(Box::new(RefusedCallers::new()));
+    /// Verified token records of this isolate (see `core::token_cache`), leaked the same way.
+    static TOKEN_CACHE: &'static TokenCache = Box::leak(Box::new(TokenCache::new()));
+}
+
+/// A variable that, set to `off`, turns the isolate's token cache off (every request reads
+/// KV; the bench compares both).
+pub const TOKEN_CACHE_VAR: &str = "TOKEN_CACHE";
+
+/// The shard pool (`SHARDS`) and a D1 handle for each shard, in the same order.
+pub(crate) fn shard_pool(env: &Env) -> Result<(ShardConfig, Vec<D1>), String> {
+    let shards = ShardConfig::parse(env.var(SHARDS_VAR).ok().map(|v| v.to_string()).as_deref())?;
+    let dbs = shards
+        .shards()
+        .iter()
+        .map(|shard| {
+            env.d1(&shard.binding)
+                .map(D1::new)
+                .map_err(|e| format!("shard {}: binding {}: {e}", shard.name, shard.binding))
+        })
+        .collect::<Result<Vec<D1>, String>>()?;
+    Ok((shards, dbs))
+}
+
+fn token_cache(env: &Env) -> Option<&'static TokenCache> {
+    let off = env
+        .var(TOKEN_CACHE_VAR)
+        .map(|v| v.to_string().eq_ignore_ascii_case("off"))
+        .unwrap_or(false);
+    (!off).then(|| TOKEN_CACHE.with(|cache| *cache))
 }
 
 #[event(start)]
@@ -121,7 +151,7 @@ async fn serve(
         headers,
         body,
     };
-    let db = D1(env.d1(DB_BINDING).map_err(|e| e.to_string())?);
+    let (shards, dbs) = shard_pool(env)?;
     let kv = Kv(env.kv(KV_BINDING).map_err(|e| e.to_string())?);
     let secret = env
         .secret(ADMIN_SECRET)
@@ -143,7 +173,8 @@ async fn serve(
         .map(|v| v.to_string())
         .filter(|v| !v.trim().is_empty());
     let runtime = Runtime {
-        db: &db,
+        shards: &shards,
+        dbs: &dbs,
         kv: &kv,
         now_ms: started,
         admin_secret: secret.as_deref(),
@@ -153,6 +184,7 @@ async fn serve(
             refused,
         }),
         documentation_uri: documentation_uri.as_deref(),
+        token_cache: token_cache(env),
         bulk_max_statements: bulk_max_statements(env),
         local_dev: super::events::local_dev(env),
     };

@@ -2,13 +2,14 @@
 //! (webhook delivery), the Cron Trigger (retention and the delivery sweep), and the `fetch`
 //! that posts a signed event to a receiver. The decisions live in `core::events`.
 
-use super::d1::D1;
-use super::entry::DB_BINDING;
+use super::entry::{shard_pool, KV_BINDING};
 use crate::core::events::delivery::{
     handle_message, retry_delays, DeliveryMessage, DeliverySettings, PostResult, PumpOutcome,
     WebhookPoster,
 };
 use crate::core::events::retention::{self, retention_days, MAINTENANCE_LIMITS};
+use crate::core::kv::KeyValue;
+use crate::core::token::{kv_key, TokenRecord};
 use futures_util::future::{select, Either};
 use serde_json::json;
 use std::pin::pin;
@@ -141,7 +142,8 @@ async fn deliver(
     env: Env,
     _ctx: Context,
 ) -> worker::Result<()> {
-    let db = D1(env.d1(DB_BINDING)?);
+    let (shards, dbs) = shard_pool(&env).map_err(worker::Error::RustError)?;
+    let kv = super::kv::Kv(env.kv(KV_BINDING)?);
     let queue = env.queue(QUEUE_BINDING)?;
     let settings = settings(&env);
     for message in batch.iter() {
@@ -156,7 +158,16 @@ async fn deliver(
         };
         let body = message.body().clone();
         let now = Date::now().as_millis();
-        match handle_message(&db, &FetchPoster, &body, now, &settings).await {
+        // The org's log is on its shard, named by its KV record (the control shard for an
+        // org without one, or one deleted since).
+        let record = kv.get(&kv_key(&body.org)).await.ok().flatten();
+        let shard = record
+            .and_then(|raw| serde_json::from_str::<TokenRecord>(&raw).ok())
+            .and_then(|r| r.shard)
+            .and_then(|name| shards.index_of(&name))
+            .unwrap_or(0);
+        let db = &dbs[shard];
+        match handle_message(db, &FetchPoster, &body, now, &settings).await {
             Ok(outcomes) => {
                 for (scope, outcome) in outcomes {
                     let next = vec![DeliveryMessage {
@@ -187,22 +198,30 @@ async fn deliver(
 #[event(scheduled)]
 async fn maintain(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let result = async {
-        let db = D1(env.d1(DB_BINDING).map_err(|e| e.to_string())?);
+        let (shards, dbs) = shard_pool(&env)?;
         let days = retention_days(var(&env, RETENTION_VAR).as_deref());
-        let report = retention::run(&db, Date::now().as_millis(), days, MAINTENANCE_LIMITS)
-            .await
-            .map_err(|e| e.message)?;
-        let woken = report.wake.len();
-        if let Ok(queue) = env.queue(QUEUE_BINDING) {
-            send_all(&queue, report.wake, 0).await;
+        let mut lines = Vec::new();
+        // Every shard keeps its own orgs' logs: retention and the sweep run on each.
+        for (shard, db) in shards.shards().iter().zip(&dbs) {
+            let report = retention::run(db, Date::now().as_millis(), days, MAINTENANCE_LIMITS)
+                .await
+                .map_err(|e| format!("shard {}: {}", shard.name, e.message))?;
+            let woken = report.wake.len();
+            if let Ok(queue) = env.queue(QUEUE_BINDING) {
+                send_all(&queue, report.wake, 0).await;
+            }
+            lines.push(json!({
+                "shard": shard.name,
+                "events_removed": report.events_removed,
+                "attempts_removed": report.attempts_removed,
+                "backlog": report.backlog,
+                "endpoints_woken": woken,
+            }));
         }
         Ok::<_, String>(json!({
             "cron": "events",
             "retention_days": days,
-            "events_removed": report.events_removed,
-            "attempts_removed": report.attempts_removed,
-            "backlog": report.backlog,
-            "endpoints_woken": woken,
+            "shards": lines,
         }))
     }
     .await;

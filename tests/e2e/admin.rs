@@ -63,7 +63,7 @@ fn rotation_without_grace_refuses_the_old_token_at_once() {
     assert_eq!(meta.status, 200, "{}", meta.text);
     assert_eq!(
         meta.json(),
-        json!({"org": app.org, "created": body["created"], "last4": body["last4"]})
+        json!({"org": app.org, "created": body["created"], "last4": body["last4"], "shard": "main"})
     );
 }
 

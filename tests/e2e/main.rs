@@ -18,6 +18,7 @@ mod protocol;
 mod query;
 mod receiver;
 mod schema_values;
+mod shards;
 mod store_boundary;
 mod traceability;
 mod users;

@@ -10,6 +10,7 @@
 
 use super::console;
 use super::context::{Ctx, Failure};
+use super::shards;
 use super::{events_api, webhooks_api};
 use crate::core::auth::{bearer_token, AuthFailure};
 use crate::core::clock::format_timestamp;
@@ -20,8 +21,10 @@ use crate::core::events::{EventType, NewEvent, Source};
 use crate::core::http::{HttpRequest, HttpResponse, Method};
 use crate::core::kv::KeyValue;
 use crate::core::org::OrgName;
+use crate::core::shard::Placement;
 use crate::core::store::events as log;
 use crate::core::store::org_registry;
+use crate::core::store::plan::Plan;
 use crate::core::store::purge::{self, OrgTable};
 use crate::core::store::setup_links;
 use crate::core::token::{kv_key, GraceToken, NewToken, TokenRecord};
@@ -97,14 +100,27 @@ pub(crate) async fn dispatch<D: Database, K: KeyValue>(
         (["token"], Method::Get) => token_metadata(ctx, org).await,
         (["token"], Method::Delete) => revoke_token(ctx, org).await,
         (["token"], _) => Ok(method_not_allowed(method, "GET, POST, DELETE")),
-        (["events"], Method::Get) => events_api::list(ctx, org).await,
+        (["export"], Method::Get) => shards::export(ctx, org).await,
+        (["export"], _) => Ok(method_not_allowed(method, "GET")),
+        (["import"], Method::Post) => shards::import(ctx, org).await,
+        (["import"], _) => Ok(method_not_allowed(method, "POST")),
+        (["move"], Method::Post) => shards::move_org(ctx, org).await,
+        (["move"], _) => Ok(method_not_allowed(method, "POST")),
+        (["events"], Method::Get) => {
+            shards::use_org_shard(ctx, org).await?;
+            events_api::list(ctx, org).await
+        }
         (["events"], _) => Ok(method_not_allowed(method, "GET")),
         (["webhook"], method) => webhook(ctx, &Scope::Org(org.to_string()), method).await,
         (["webhook", "redeliver"], Method::Post) => {
+            shards::use_org_shard(ctx, org).await?;
             webhooks_api::redeliver(ctx, org.as_str()).await
         }
         (["webhook", "redeliver"], _) => Ok(method_not_allowed(method, "POST")),
-        (["deliveries"], Method::Get) => webhooks_api::deliveries(ctx, org.as_str()).await,
+        (["deliveries"], Method::Get) => {
+            shards::use_org_shard(ctx, org).await?;
+            webhooks_api::deliveries(ctx, org.as_str()).await
+        }
         (["deliveries"], _) => Ok(method_not_allowed(method, "GET")),
         _ => console::org_routes(ctx, org, &rest).await,
     }
@@ -163,7 +179,8 @@ fn unauthorized() -> HttpResponse {
 pub(super) fn no_such_endpoint() -> Failure {
     ScimError::not_found(
         "No such admin endpoint. Admin routes are /admin/orgs/{org}, /admin/orgs/{org}/token, \
-         /admin/orgs/{org}/events, /admin/orgs/{org}/webhook, /admin/orgs/{org}/deliveries and \
+         /admin/orgs/{org}/events, /admin/orgs/{org}/webhook, /admin/orgs/{org}/deliveries, \
+         /admin/orgs/{org}/export, /admin/orgs/{org}/import, /admin/orgs/{org}/move and \
          /admin/webhook.",
     )
     .into()
@@ -179,7 +196,7 @@ pub(super) fn method_not_allowed(method: Method, allow: &str) -> HttpResponse {
 
 /// A successful admin answer: plain JSON (this is not a SCIM resource), never cached, since it
 /// may carry a token.
-pub(super) fn ok_json(status: u16, body: Value) -> HttpResponse {
+pub(crate) fn ok_json(status: u16, body: Value) -> HttpResponse {
     HttpResponse {
         status,
         headers: vec![
@@ -190,11 +207,13 @@ pub(super) fn ok_json(status: u16, body: Value) -> HttpResponse {
     }
 }
 
-/// The optional body of `POST .../token`. No body (or an empty one) means no grace. The media
-/// type is not checked: `curl -d` labels JSON as a form, and nothing here is ambiguous.
-fn grace_seconds(request: &HttpRequest) -> Result<u64, ScimError> {
+/// The optional body of `POST .../token`: `graceSeconds`, and for a new org where to place it
+/// (`shard`, a shard's name, or `placement`, a label such as `eu`; not both). No body (or an
+/// empty one) means no grace and the least-loaded shard. The media type is not checked: `curl
+/// -d` labels JSON as a form, and nothing here is ambiguous.
+fn token_body(request: &HttpRequest) -> Result<(u64, Placement), ScimError> {
     if request.body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(0);
+        return Ok((0, Placement::Any));
     }
     if request.body.len() > MAX_ADMIN_BODY_BYTES {
         return Err(ScimError::payload_too_large(MAX_ADMIN_BODY_BYTES));
@@ -206,13 +225,16 @@ fn grace_seconds(request: &HttpRequest) -> Result<u64, ScimError> {
             "The request body must be a JSON object such as {\"graceSeconds\": 3600}.",
         ));
     };
-    if let Some(unknown) = body.keys().find(|k| k.as_str() != "graceSeconds") {
+    if let Some(unknown) = body
+        .keys()
+        .find(|k| !matches!(k.as_str(), "graceSeconds" | "shard" | "placement"))
+    {
         return Err(ScimError::invalid_value(format!(
-            "Unknown member '{unknown}': the only member of this body is graceSeconds."
+            "Unknown member '{unknown}': this body has graceSeconds, shard and placement."
         )));
     }
-    match body.get("graceSeconds") {
-        None => Ok(0),
+    let grace = match body.get("graceSeconds") {
+        None => 0,
         Some(value) => value
             .as_u64()
             .filter(|n| *n <= MAX_GRACE_SECONDS)
@@ -220,12 +242,32 @@ fn grace_seconds(request: &HttpRequest) -> Result<u64, ScimError> {
                 ScimError::invalid_value(format!(
                     "graceSeconds must be a whole number of seconds from 0 to {MAX_GRACE_SECONDS}."
                 ))
-            }),
-    }
+            })?,
+    };
+    let text_member = |name: &str| -> Result<Option<String>, ScimError> {
+        match body.get(name) {
+            None => Ok(None),
+            Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
+            Some(_) => Err(ScimError::invalid_value(format!(
+                "{name} must be a non-empty string."
+            ))),
+        }
+    };
+    let placement = match (text_member("shard")?, text_member("placement")?) {
+        (Some(_), Some(_)) => {
+            return Err(ScimError::invalid_value(
+                "Name a shard or a placement label, not both.",
+            ))
+        }
+        (Some(shard), None) => Placement::Shard(shard),
+        (None, Some(label)) => Placement::Label(label),
+        (None, None) => Placement::Any,
+    };
+    Ok((grace, placement))
 }
 
 /// The org's token record; `Err` when KV holds something that is not one.
-async fn read_record<D, K: KeyValue>(
+pub(crate) async fn read_record<D, K: KeyValue>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
 ) -> Result<Option<Result<TokenRecord, ()>>, Failure> {
@@ -234,7 +276,13 @@ async fn read_record<D, K: KeyValue>(
 }
 
 /// `org`, `created`, `last4` and, while the previous token is still accepted, `graceExpires`.
-fn metadata(org: &OrgName, record: &TokenRecord, now_ms: u64, token: Option<&str>) -> Value {
+fn metadata(
+    shards_config: &crate::core::shard::ShardConfig,
+    org: &OrgName,
+    record: &TokenRecord,
+    now_ms: u64,
+    token: Option<&str>,
+) -> Value {
     let mut body = Map::new();
     body.insert("org".into(), Value::from(org.as_str()));
     if let Some(token) = token {
@@ -242,6 +290,10 @@ fn metadata(org: &OrgName, record: &TokenRecord, now_ms: u64, token: Option<&str
     }
     body.insert("created".into(), Value::from(record.created.as_str()));
     body.insert("last4".into(), Value::from(record.last4.as_str()));
+    body.insert(
+        "shard".into(),
+        Value::from(shards::shard_name(shards_config, record)),
+    );
     if let Some(previous) = record.previous.as_ref().filter(|p| now_ms < p.expires_ms) {
         body.insert(
             "graceExpires".into(),
@@ -258,7 +310,7 @@ pub(super) async fn create_token<D: Database, K: KeyValue>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
 ) -> Result<HttpResponse, Failure> {
-    let grace = grace_seconds(ctx.request)?;
+    let (grace, placement) = token_body(ctx.request)?;
     let now = ctx.now_ms();
     let current = match read_record(ctx, org).await? {
         Some(Ok(record)) => Some(record),
@@ -268,42 +320,60 @@ pub(super) async fn create_token<D: Database, K: KeyValue>(
         }
         None => None,
     };
+    // An org keeps its shard when its token is replaced; only a new org is placed.
+    let shard = match &current {
+        Some(record) => shards::keep_shard(ctx, record, &placement)?,
+        None => shards::place(ctx, org, &placement).await?,
+    };
     let token = NewToken::generate().map_err(|e| Failure::Internal(format!("getrandom: {e}")))?;
     let mut record = token.record(&format_timestamp(now));
+    record.shard = Some(shard);
+    if let Some(current) = current.as_ref() {
+        record.moved_from = current.moved_from.clone();
+    }
     if let Some(current) = current.as_ref().filter(|_| grace > 0) {
         record.previous = Some(GraceToken {
             sha256: current.sha256.clone(),
             expires_ms: now + grace * 1000,
         });
     }
-    let stored = serde_json::to_string(&record)
-        .map_err(|e| Failure::Internal(format!("token record: {e}")))?;
-    ctx.runtime.kv.put(&kv_key(org.as_str()), &stored).await?;
-    // The registry row and the event go together, in one batch after the KV change.
+    shards::write_record(ctx, org, &record).await?;
+    // The registry row in the control shard; the event in the org's log, on its shard (one
+    // batch when that is the control shard).
     let event = operator_event(
         ctx,
         EventType::OrgTokenCreated,
-        metadata(org, &record, now, None),
+        metadata(ctx.runtime.shards, org, &record, now, None),
     );
-    ctx.run(
-        org_registry::upsert_token(
+    shards::control_and_org_batch(
+        ctx,
+        &record,
+        // The registry row with the org's shard (placement counts it) and token metadata.
+        crate::core::store::registry::record(
+            org.as_str(),
+            shards::shard_name(ctx.runtime.shards, &record),
+            now,
+        )
+        .join(org_registry::upsert_token(
             org.as_str(),
             &record.created,
             &record.created,
             &record.last4,
-        )
-        .join(log::append_plan(org.as_str(), Some(&event))),
+        ))
+        .map(|_| ()),
+        log::append_plan(org.as_str(), Some(&event)),
     )
     .await?;
     ctx.wake_deliveries(org.as_str());
     ctx.note(format!(
-        "admin: new token for {org} (replaced: {}, grace: {}s)",
+        "admin: new token for {org} (replaced: {}, grace: {}s, shard: {})",
         current.is_some(),
-        if record.previous.is_some() { grace } else { 0 }
+        if record.previous.is_some() { grace } else { 0 },
+        shards::shard_name(ctx.runtime.shards, &record)
     ));
     Ok(ok_json(
         201,
-        metadata(org, &record, now, Some(token.expose())),
+        metadata(ctx.runtime.shards, org, &record, now, Some(token.expose())),
     ))
 }
 
@@ -313,7 +383,10 @@ async fn token_metadata<D, K: KeyValue>(
     org: &OrgName,
 ) -> Result<HttpResponse, Failure> {
     match read_record(ctx, org).await? {
-        Some(Ok(record)) => Ok(ok_json(200, metadata(org, &record, ctx.now_ms(), None))),
+        Some(Ok(record)) => Ok(ok_json(
+            200,
+            metadata(ctx.runtime.shards, org, &record, ctx.now_ms(), None),
+        )),
         Some(Err(())) => Err(Failure::Internal(format!(
             "the token record of {org} is unreadable; POST a new token to replace it"
         ))),
@@ -329,22 +402,34 @@ async fn revoke_token<D: Database, K: KeyValue>(
 ) -> Result<HttpResponse, Failure> {
     let key = kv_key(org.as_str());
     // Only a revocation that ends a token is an event; repeating the DELETE appends nothing.
-    let had_token = ctx.runtime.kv.get(&key).await?.is_some();
+    let had = read_record(ctx, org).await?;
     ctx.runtime.kv.delete(&key).await?;
-    let event = had_token.then(|| {
-        operator_event(
-            ctx,
-            EventType::OrgTokenRevoked,
-            json!({"org": org.as_str()}),
-        )
-    });
-    ctx.run(
-        org_registry::clear_token(org.as_str())
-            .join(log::append_plan(org.as_str(), event.as_ref())),
-    )
-    .await?;
-    if had_token {
-        ctx.wake_deliveries(org.as_str());
+    if let Some(cache) = ctx.runtime.token_cache {
+        cache.forget(org.as_str());
+    }
+    let registry_row = org_registry::clear_token(org.as_str());
+    match had {
+        Some(record) => {
+            // An unreadable record still ended a token; its log is on the control shard then.
+            let record =
+                record.unwrap_or_else(|()| NewToken::from_random_bytes([0; 32]).record(""));
+            let event = operator_event(
+                ctx,
+                EventType::OrgTokenRevoked,
+                json!({"org": org.as_str()}),
+            );
+            shards::control_and_org_batch(
+                ctx,
+                &record,
+                registry_row,
+                log::append_plan(org.as_str(), Some(&event)),
+            )
+            .await?;
+            ctx.wake_deliveries(org.as_str());
+        }
+        None => {
+            ctx.run_on(0, registry_row).await?;
+        }
     }
     ctx.note(format!("admin: token of {org} revoked"));
     Ok(HttpResponse {
@@ -375,14 +460,17 @@ impl Removed {
     }
 }
 
-/// Deletes the org's rows chunk by chunk. Returns what went and whether nothing of the org is
-/// left (false when `max_rounds` ran out first, or when rows were written meanwhile).
-/// The final batch also appends the event `deleted` returns for what was removed (so the
-/// record of the deletion costs no round trip of its own).
+/// Deletes the org's rows on shard `shard` chunk by chunk (`first`, if any, joins the first
+/// round's batch). Returns what went and whether
+/// nothing of the org is left there (false when `max_rounds` ran out first, or when rows were
+/// written meanwhile). The final batch also appends the event `deleted` returns for what was
+/// removed (so the record of the deletion costs no round trip of its own).
 pub(crate) async fn purge_org<D: Database, K>(
     ctx: &Ctx<'_, D, K>,
+    shard: usize,
     org: &str,
     limits: PurgeLimits,
+    mut first: Option<Plan<()>>,
     deleted: impl FnOnce(&Removed) -> Option<NewEvent>,
 ) -> Result<(Removed, bool), Failure> {
     let mut removed = Removed::default();
@@ -392,7 +480,13 @@ pub(crate) async fn purge_org<D: Database, K>(
             break;
         }
         let mut still = Vec::new();
-        for (table, changes) in ctx.run(purge::round(org, &pending, limits.chunk)).await? {
+        let round = purge::round(org, &pending, limits.chunk);
+        // `first` (lifting a move lock) rides in the first round's batch.
+        let round = match first.take() {
+            Some(first) => first.join(round).map(|((), r)| r),
+            None => round,
+        };
+        for (table, changes) in ctx.run_on(shard, round).await? {
             removed.add(table, changes.unwrap_or(0));
             // A full chunk (or an unknown count) may have more behind it; a short one emptied
             // the table.
@@ -406,7 +500,7 @@ pub(crate) async fn purge_org<D: Database, K>(
     let event = deleted(&removed);
     let recorded = event.is_some();
     let finish = purge::finish(org).join(log::append_plan(org, event.as_ref()));
-    let (left, ()) = ctx.run(finish).await?;
+    let (left, ()) = ctx.run_on(shard, finish).await?;
     if recorded {
         ctx.wake_deliveries(org);
     }
@@ -415,36 +509,73 @@ pub(crate) async fn purge_org<D: Database, K>(
 
 /// `DELETE /admin/orgs/{org}`: revokes the token first (so the IdP is refused from now on,
 /// within KV's propagation delay), then deletes every user, email, group and membership row of
-/// the org. Idempotent: deleting a deleted (or never created) org answers zeros.
+/// the org on every shard (an interrupted move may have left a copy anywhere), lifts any move
+/// lock and removes the org from the registry. Idempotent: deleting a deleted (or never
+/// created) org answers zeros.
 pub(crate) async fn delete_org<D: Database, K: KeyValue>(
     ctx: &Ctx<'_, D, K>,
     org: &OrgName,
     limits: PurgeLimits,
 ) -> Result<HttpResponse, Failure> {
     let key = kv_key(org.as_str());
-    let had_token = ctx.runtime.kv.get(&key).await?.is_some();
+    let record = read_record(ctx, org).await?;
+    let had_token = record.is_some();
     if had_token {
         ctx.runtime.kv.delete(&key).await?;
     }
-    ctx.run(org_registry::delete(org.as_str()).join(setup_links::delete_for_org(org.as_str())))
-        .await?;
-    let now = format_timestamp(ctx.now_ms());
-    let (removed, complete) = purge_org(ctx, org.as_str(), limits, |removed| {
-        // Deleting an org that never existed (or is already gone) records nothing.
-        (had_token || *removed != Removed::default()).then(|| NewEvent {
-            kind: EventType::OrgDeleted,
-            occurred_at: now,
-            resource: None,
-            data: json!({
-                "org": org.as_str(),
-                "tokenRevoked": had_token,
-                "deleted": {"users": removed.users, "groups": removed.groups},
-            }),
-            previous: None,
-            source: Source::Admin,
-        })
-    })
+    ctx.run_on(
+        0,
+        org_registry::delete(org.as_str()).join(setup_links::delete_for_org(org.as_str())),
+    )
     .await?;
+    if let Some(cache) = ctx.runtime.token_cache {
+        cache.forget(org.as_str());
+    }
+    // Every shard (an interrupted move may have left a copy anywhere), the org's own shard
+    // last: its final batch records the deletion in the org's log.
+    let home = match &record {
+        Some(Ok(record)) => {
+            ctx.shard_index(Some(shards::shard_name(ctx.runtime.shards, record)))?
+        }
+        _ => 0,
+    };
+    let mut order: Vec<usize> = (0..ctx.runtime.dbs.len()).filter(|&s| s != home).collect();
+    order.push(home);
+    let mut removed = Removed::default();
+    let mut complete = true;
+    let now = format_timestamp(ctx.now_ms());
+    for shard in order {
+        let before = removed;
+        let unlock = Some(shards::unlock(org.as_str()));
+        let (on_shard, done) = purge_org(ctx, shard, org.as_str(), limits, unlock, |here| {
+            if shard != home {
+                return None;
+            }
+            let users = before.users + here.users;
+            let groups = before.groups + here.groups;
+            // Deleting an org that never existed (or is already gone) records nothing.
+            (had_token || users + groups + before.user_emails + here.user_emails > 0).then(|| {
+                NewEvent {
+                    kind: EventType::OrgDeleted,
+                    occurred_at: now.clone(),
+                    resource: None,
+                    data: json!({
+                        "org": org.as_str(),
+                        "tokenRevoked": had_token,
+                        "deleted": {"users": users, "groups": groups},
+                    }),
+                    previous: None,
+                    source: Source::Admin,
+                }
+            })
+        })
+        .await?;
+        removed.users += on_shard.users;
+        removed.user_emails += on_shard.user_emails;
+        removed.groups += on_shard.groups;
+        removed.group_members += on_shard.group_members;
+        complete &= done;
+    }
     ctx.note(format!(
         "admin: org {org} deleted (token: {had_token}, users: {}, groups: {}, complete: {complete})",
         removed.users, removed.groups

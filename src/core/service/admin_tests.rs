@@ -137,7 +137,8 @@ fn creating_a_token_returns_it_once_and_replaces_the_old_one_at_once() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys, ["org", "token", "created", "last4"]);
+    assert_eq!(keys, ["org", "token", "created", "last4", "shard"]);
+    assert_eq!(body["shard"], "main");
     let token = body["token"].as_str().unwrap();
     assert!(token.starts_with("scim_") && token.len() == 48, "{token}");
     assert_eq!(body["org"], "acme");
@@ -251,7 +252,7 @@ fn token_metadata_never_shows_the_token_or_its_hash() {
     let body = reply.json();
     assert_eq!(
         body,
-        json!({"org": "acme", "created": created["created"], "last4": created["last4"]})
+        json!({"org": "acme", "created": created["created"], "last4": created["last4"], "shard": "main"})
     );
     let text = reply.response.body.unwrap();
     let stored = app.kv.map.borrow().get(&kv_key("acme")).cloned().unwrap();
@@ -401,7 +402,8 @@ fn a_large_org_is_deleted_in_chunks_over_several_requests() {
         body: vec![],
     };
     let runtime = Runtime {
-        db: &app.db,
+        shards: &app.shards,
+        dbs: std::slice::from_ref(&app.db),
         kv: &app.kv,
         now_ms: app.now_ms,
         admin_secret: Some(ADMIN_SECRET),
@@ -409,6 +411,7 @@ fn a_large_org_is_deleted_in_chunks_over_several_requests() {
         local_dev: true,
         caller_limit: None,
         documentation_uri: None,
+        token_cache: None,
         bulk_max_statements: super::DEFAULT_BULK_MAX_STATEMENTS,
     };
     let limits = PurgeLimits {
@@ -419,7 +422,8 @@ fn a_large_org_is_deleted_in_chunks_over_several_requests() {
     let mut requests = 0;
     loop {
         let ctx = Ctx::new(&request, &runtime, None);
-        let (removed, complete) = block_on(purge_org(&ctx, "acme", limits, |_| None)).unwrap();
+        let (removed, complete) =
+            block_on(purge_org(&ctx, 0, "acme", limits, None, |_| None)).unwrap();
         // Each request: at most `max_rounds` delete batches and the final check.
         assert!(ctx.round_trips() <= 3);
         assert!(removed.user_emails <= 6 && removed.group_members <= 6);

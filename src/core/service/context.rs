@@ -12,12 +12,17 @@ use crate::core::projection::Projection;
 use crate::core::rate_limit::RateLimiter;
 use crate::core::refused_callers::RefusedCallers;
 use crate::core::schema::ResourceType;
+use crate::core::shard::ShardConfig;
 use crate::core::store::plan::Plan;
+use crate::core::token_cache::TokenCache;
 use std::cell::{Cell, OnceCell, RefCell};
 
 /// What the runtime provides to the core for one request.
 pub struct Runtime<'a, D, K> {
-    pub db: &'a D,
+    /// The shard pool (`SHARDS`) and its databases, in the same order; the first is the
+    /// control shard.
+    pub shards: &'a ShardConfig,
+    pub dbs: &'a [D],
     pub kv: &'a K,
     /// Milliseconds since the Unix epoch.
     pub now_ms: u64,
@@ -34,6 +39,8 @@ pub struct Runtime<'a, D, K> {
     /// `documentationUri` of /ServiceProviderConfig (the `DOCUMENTATION_URI` variable); the
     /// attribute is left out when this is `None`.
     pub documentation_uri: Option<&'a str>,
+    /// Verified token records of this isolate (`None`: every request reads KV).
+    pub token_cache: Option<&'a TokenCache>,
     /// Statements per D1 `batch()` a `/Bulk` request may send (the `BULK_MAX_STATEMENTS`
     /// variable; `bulk::DEFAULT_BULK_MAX_STATEMENTS` when unset).
     pub bulk_max_statements: usize,
@@ -53,6 +60,8 @@ pub struct CallerLimit<'a> {
 pub enum Failure {
     Scim(ScimError),
     Internal(String),
+    /// A SCIM error answered with `Retry-After` (seconds): the org's writes are paused.
+    Retry(ScimError, u32),
 }
 
 impl From<ScimError> for Failure {
@@ -62,6 +71,19 @@ impl From<ScimError> for Failure {
 }
 impl From<DbError> for Failure {
     fn from(e: DbError) -> Self {
+        if e.message
+            .contains(crate::core::store::org_lock::LOCKED_MESSAGE)
+        {
+            return Failure::Retry(
+                ScimError::new(
+                    503,
+                    None,
+                    "This org is being moved to another database: writes are paused for a few \
+                     seconds, reads keep working. Retry after the time in Retry-After.",
+                ),
+                crate::core::store::org_lock::RETRY_AFTER_SECS,
+            );
+        }
         Failure::Internal(format!("d1: {}", e.message))
     }
 }
@@ -91,6 +113,9 @@ pub(crate) struct Ctx<'a, D, K> {
     org: Option<OrgName>,
     pub runtime: &'a Runtime<'a, D, K>,
     round_trips: Cell<u32>,
+    /// The shard (position in `Runtime::dbs`) that `run` sends plans to: the control shard
+    /// until the org's record names another.
+    shard: Cell<usize>,
     notes: RefCell<Vec<String>>,
     /// The `attributes`/`excludedAttributes` of a `.search` body, once `set_projection_lists`
     /// ran (otherwise the query string's).
@@ -113,6 +138,7 @@ impl<'a, D, K> Ctx<'a, D, K> {
             runtime,
             org,
             round_trips: Cell::new(0),
+            shard: Cell::new(0),
             notes: RefCell::new(Vec::new()),
             projection_lists: RefCell::new(None),
             deliveries: RefCell::new(Vec::new()),
@@ -125,18 +151,83 @@ impl<'a, D, K> Ctx<'a, D, K> {
         self.org.as_ref().map_or("", OrgName::as_str)
     }
 
-    /// Runs a store plan as one atomic batch: one D1 round trip, counted for `Server-Timing`.
-    /// A result the plan cannot decode is a store defect: logged, answered 500.
+    /// Runs a store plan as one atomic batch on the request's shard: one D1 round trip,
+    /// counted for `Server-Timing`. A result the plan cannot decode is a store defect: logged,
+    /// answered 500.
     pub async fn run<T: 'static>(&self, plan: Plan<T>) -> Result<T, Failure>
     where
         D: Database,
     {
+        self.run_on(self.shard.get(), plan).await
+    }
+
+    /// Runs a store plan on shard `shard` (a position in `Runtime::dbs`).
+    pub async fn run_on<T: 'static>(&self, shard: usize, plan: Plan<T>) -> Result<T, Failure>
+    where
+        D: Database,
+    {
+        let db = self
+            .runtime
+            .dbs
+            .get(shard)
+            .ok_or_else(|| Failure::Internal(format!("no database for shard #{shard}")))?;
         let (statements, decoder) = plan.into_parts();
         self.round_trips.set(self.round_trips.get() + 1);
-        let results = self.runtime.db.batch(statements).await?;
+        let results = db.batch(statements).await?;
         decoder
             .decode(results)
             .map_err(|e| Failure::Internal(format!("store decode: {}", e.0)))
+    }
+
+    /// Runs a read-only plan on the request's shard where a read replica may answer (see
+    /// `Database::batch_replica`): console pages, the Events API, exports.
+    pub async fn run_replica<T: 'static>(&self, plan: Plan<T>) -> Result<T, Failure>
+    where
+        D: Database,
+    {
+        self.run_replica_on(self.shard.get(), plan).await
+    }
+
+    /// `run_replica` on shard `shard`.
+    pub async fn run_replica_on<T: 'static>(
+        &self,
+        shard: usize,
+        plan: Plan<T>,
+    ) -> Result<T, Failure>
+    where
+        D: Database,
+    {
+        let db = self
+            .runtime
+            .dbs
+            .get(shard)
+            .ok_or_else(|| Failure::Internal(format!("no database for shard #{shard}")))?;
+        let (statements, decoder) = plan.into_parts();
+        self.round_trips.set(self.round_trips.get() + 1);
+        let results = db.batch_replica(statements).await?;
+        decoder
+            .decode(results)
+            .map_err(|e| Failure::Internal(format!("store decode: {}", e.0)))
+    }
+
+    /// Sends this request's plans to the shard called `name` (`None`: the control shard).
+    pub fn use_shard(&self, name: Option<&str>) -> Result<usize, Failure> {
+        let index = self.shard_index(name)?;
+        self.shard.set(index);
+        Ok(index)
+    }
+
+    /// The position of the shard called `name` (`None`: the control shard); an org record
+    /// naming a shard the pool does not have is a configuration fault.
+    pub fn shard_index(&self, name: Option<&str>) -> Result<usize, Failure> {
+        match name {
+            None => Ok(0),
+            Some(name) => self
+                .runtime
+                .shards
+                .index_of(name)
+                .ok_or_else(|| Failure::Internal(format!("shard '{name}' is not in SHARDS"))),
+        }
     }
 
     pub fn round_trips(&self) -> u32 {

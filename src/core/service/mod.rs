@@ -12,6 +12,7 @@ mod events_api;
 mod groups;
 mod list;
 mod render;
+mod shards;
 mod users;
 mod webhooks_api;
 mod write;
@@ -93,6 +94,7 @@ where
                 }
                 let verdict = authenticate(
                     runtime.kv,
+                    runtime.token_cache,
                     &org,
                     request.header("authorization"),
                     runtime.now_ms,
@@ -100,10 +102,12 @@ where
                 .await
                 .map_err(Failure::Scim)?;
                 match verdict {
-                    Ok(()) => {
+                    Ok(record) => {
                         if let Some(refused) = check_rate_limit(&ctx, &org_name).await {
                             return Ok(refused);
                         }
+                        // The org's shard comes with its token record: no extra lookup.
+                        ctx.use_shard(record.shard.as_deref())?;
                         dispatch(&ctx, endpoint).await
                     }
                     Err(failure) => {
@@ -125,6 +129,10 @@ where
         Err(Failure::Internal(message)) => {
             ctx.note(message);
             HttpResponse::error(&ScimError::internal())
+        }
+        Err(Failure::Retry(error, retry_after_secs)) => {
+            ctx.note("write refused: org locked for a move".to_owned());
+            HttpResponse::error(&error).with_header("retry-after", retry_after_secs.to_string())
         }
     };
     if request.method == Method::Head {
@@ -376,6 +384,9 @@ fn route_name(route: &Route) -> &'static str {
         Route::Admin { rest, .. } => match rest.first().map(String::as_str) {
             None => "admin/orgs/{org}",
             Some("token") => "admin/orgs/{org}/token",
+            Some("export") => "admin/orgs/{org}/export",
+            Some("import") => "admin/orgs/{org}/import",
+            Some("move") => "admin/orgs/{org}/move",
             Some("events") => "admin/orgs/{org}/events",
             Some("webhook") => "admin/orgs/{org}/webhook",
             Some("deliveries") => "admin/orgs/{org}/deliveries",
@@ -429,6 +440,8 @@ mod ops_tests;
 mod patch_extension_tests;
 #[cfg(test)]
 mod schema_values_tests;
+#[cfg(test)]
+mod shards_tests;
 #[cfg(test)]
 mod store_boundary_tests;
 #[cfg(test)]

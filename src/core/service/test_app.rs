@@ -17,6 +17,8 @@ pub(crate) struct TestApp {
     pub now_ms: u64,
     /// The deployment's `ADMIN_SECRET`: `Some(ADMIN_SECRET)` unless `without_admin_secret`.
     pub admin_secret: Option<&'static str>,
+    /// The shard pool: the single default shard (`db`).
+    pub shards: crate::core::shard::ShardConfig,
     /// The deployment's `BULK_MAX_STATEMENTS`.
     pub bulk_max_statements: usize,
     /// `LOCAL_DEV`: true, as under `make dev` and the e2e suite.
@@ -61,6 +63,7 @@ impl TestApp {
             token: String::new(),
             now_ms: 1_795_873_500_000,
             admin_secret: Some(ADMIN_SECRET),
+            shards: crate::core::shard::ShardConfig::single(),
             bulk_max_statements: super::DEFAULT_BULK_MAX_STATEMENTS,
             local_dev: true,
         };
@@ -151,7 +154,8 @@ impl TestApp {
             body: body.to_vec(),
         };
         let runtime = Runtime {
-            db: &self.db,
+            shards: &self.shards,
+            dbs: std::slice::from_ref(&self.db),
             kv: &self.kv,
             now_ms: self.now_ms,
             admin_secret: self.admin_secret,
@@ -159,6 +163,7 @@ impl TestApp {
             local_dev: self.local_dev,
             caller_limit,
             documentation_uri: Some(DOCUMENTATION_URI),
+            token_cache: None,
             bulk_max_statements: self.bulk_max_statements,
         };
         let outcome = block_on(handle(&request, &runtime));

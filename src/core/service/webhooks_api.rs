@@ -35,14 +35,21 @@ pub(crate) async fn put<D: Database, K>(
     let secret =
         SigningSecret::generate().map_err(|e| Failure::Internal(format!("getrandom: {e}")))?;
     let created = format_timestamp(ctx.now_ms());
-    ctx.run(store::put(
-        scope.key(),
-        &config.url,
-        config.types_json(),
-        secret.expose(),
-        &created,
-    ))
-    .await?;
+    // Every shard holds the endpoints (a few rows), so each shard's delivery reads its orgs'
+    // events and endpoints in one place, and a moved org finds its endpoint where it lands.
+    for shard in 0..ctx.runtime.dbs.len() {
+        ctx.run_on(
+            shard,
+            store::put(
+                scope.key(),
+                &config.url,
+                config.types_json(),
+                secret.expose(),
+                &created,
+            ),
+        )
+        .await?;
+    }
     ctx.note(format!("admin: webhook of {} set", scope.key()));
     let mut body = Map::new();
     body.insert("scope".into(), scope_json(scope));
@@ -72,7 +79,7 @@ pub(crate) async fn get<D: Database, K>(
     scope: &Scope,
 ) -> Result<HttpResponse, Failure> {
     let row = ctx
-        .run(store::get(scope.key()))
+        .run_on(0, store::get(scope.key()))
         .await?
         .ok_or_else(|| no_endpoint(scope))?;
     let types = types_from_json(row.types.as_deref())
@@ -93,7 +100,9 @@ pub(crate) async fn delete<D: Database, K>(
     ctx: &Ctx<'_, D, K>,
     scope: &Scope,
 ) -> Result<HttpResponse, Failure> {
-    ctx.run(store::delete(scope.key())).await?;
+    for shard in 0..ctx.runtime.dbs.len() {
+        ctx.run_on(shard, store::delete(scope.key())).await?;
+    }
     ctx.note(format!("admin: webhook of {} removed", scope.key()));
     Ok(HttpResponse {
         status: 204,

@@ -334,6 +334,7 @@ fn registry_and_links_run_on_sqlite_in_d1s_shape() {
     let backfilled = [Backfilled {
         org: "b1".into(),
         token: Some(("2025-12-01T00:00:00.000Z".into(), "wxyz".into())),
+        shard: Some("s2".into()),
     }];
     run_plan(&db, org_registry::insert_backfilled(&backfilled, now));
     let known = run_plan(&db, org_registry::known(&["b1".into(), "zz".into()]));
@@ -349,6 +350,8 @@ fn registry_and_links_run_on_sqlite_in_d1s_shape() {
         names,
         [("acme", None), ("b1", Some("2025-12-01T00:00:00.000Z"))]
     );
+    // The backfill records the shard the KV record names (docs/scaling.md).
+    assert_eq!(page.items[1].shard.as_deref(), Some("s2"));
     // Org deletion: the registry row and its links in one batch.
     run_plan(
         &db,

@@ -74,6 +74,10 @@ fn like_escape(text: &str) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrgSummary {
     pub org: String,
+    /// The shard the org lives on (`None`: the control shard, for orgs registered before
+    /// shards or by the backfill). `activity` is read in the control shard's tables, so it
+    /// holds only for orgs that live there; `activity` below reads it on another shard.
+    pub shard: Option<String>,
     /// When it was registered (RFC 3339).
     pub created: String,
     /// The current token's metadata; `None` once revoked (or never issued).
@@ -120,6 +124,7 @@ impl From<ActivityRow> for OrgActivity {
 struct OrgRow {
     org: String,
     created: String,
+    shard: Option<String>,
     token_created: Option<String>,
     token_last4: Option<String>,
     #[serde(flatten)]
@@ -131,6 +136,7 @@ impl From<OrgRow> for OrgSummary {
         OrgSummary {
             org: row.org,
             created: row.created,
+            shard: row.shard,
             token: row.token_created.map(|created| TokenSummary {
                 created,
                 last4: row.token_last4,
@@ -147,7 +153,7 @@ pub fn list(search: &str, after: &str) -> Plan<KeysetPage<OrgSummary>> {
     let mut b = PlanBuilder::new();
     let page = b.push(Statement::new(
         format!(
-            "SELECT o.org, o.created, o.token_created, o.token_last4, \
+            "SELECT o.org, o.created, o.token_created, o.token_last4, o.shard, \
              COALESCE((SELECT total FROM org_counts c WHERE c.org = o.org AND c.resource = 'User'), 0) AS users, \
              COALESCE((SELECT total FROM org_counts c WHERE c.org = o.org AND c.resource = 'Group'), 0) AS groups, \
              (SELECT MAX(last_modified) FROM users u WHERE u.org = o.org) AS user_activity, \
@@ -166,6 +172,27 @@ pub fn list(search: &str, after: &str) -> Plan<KeysetPage<OrgSummary>> {
             |o| o.org.clone(),
             OrgSummary::from,
         ))
+    })
+}
+
+/// The activity of each of `orgs`, read on the shard they live on (one batch; for orgs the
+/// control shard's `list` cannot count).
+pub fn activity(orgs: &[String]) -> Plan<Vec<OrgActivity>> {
+    let mut b = PlanBuilder::new();
+    let handles = b.extend(orgs.iter().map(|org| {
+        Statement::new(
+            "SELECT COALESCE((SELECT total FROM org_counts WHERE org = ?1 AND resource = 'User'), 0) AS users, \
+             COALESCE((SELECT total FROM org_counts WHERE org = ?1 AND resource = 'Group'), 0) AS groups, \
+             (SELECT MAX(last_modified) FROM users WHERE org = ?1) AS user_activity, \
+             (SELECT MAX(last_modified) FROM groups WHERE org = ?1) AS group_activity",
+            vec![org.as_str().into()],
+        )
+    }));
+    b.finish(move |r| {
+        handles
+            .into_iter()
+            .map(|h| Ok(r.one_row::<ActivityRow>(h)?.into()))
+            .collect()
     })
 }
 
@@ -198,6 +225,8 @@ pub fn known(orgs: &[String]) -> Plan<Vec<String>> {
 pub struct Backfilled {
     pub org: String,
     pub token: Option<(String, String)>,
+    /// The shard its KV record names (`None`: the control shard).
+    pub shard: Option<String>,
 }
 
 /// Inserts backfilled orgs (existing rows are left alone), one batch.
@@ -205,22 +234,23 @@ pub fn insert_backfilled(orgs: &[Backfilled], now: &str) -> Plan<()> {
     writes(backfill_statements(orgs, now))
 }
 
-/// The inserts of `insert_backfilled`: 25 rows (100 parameters) a statement.
+/// The inserts of `insert_backfilled`: 20 rows (100 parameters) a statement.
 fn backfill_statements(orgs: &[Backfilled], now: &str) -> Vec<Statement> {
-    orgs.chunks(MAX_BOUND_PARAMETERS / 4)
+    orgs.chunks(MAX_BOUND_PARAMETERS / 5)
         .map(|chunk| {
-            let rows = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
-            let mut params = Vec::with_capacity(chunk.len() * 4);
+            let rows = vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+            let mut params = Vec::with_capacity(chunk.len() * 5);
             for org in chunk {
                 let created = org.token.as_ref().map_or(now, |(c, _)| c.as_str());
                 params.push(SqlValue::from(org.org.as_str()));
                 params.push(created.into());
                 params.push(org.token.as_ref().map(|(c, _)| c.as_str()).into());
                 params.push(org.token.as_ref().map(|(_, l)| l.as_str()).into());
+                params.push(org.shard.as_deref().into());
             }
             Statement::new(
                 format!(
-                    "INSERT INTO orgs (org, created, token_created, token_last4) VALUES {rows} \
+                    "INSERT INTO orgs (org, created, token_created, token_last4, shard) VALUES {rows} \
                      ON CONFLICT (org) DO NOTHING"
                 ),
                 params,
@@ -244,11 +274,12 @@ mod tests {
             .map(|i| Backfilled {
                 org: format!("o{i}"),
                 token: None,
+                shard: None,
             })
             .collect();
         let plan = insert_backfilled(&orgs, "2026-01-01T00:00:00.000Z");
         let statements = plan.statements();
-        assert_eq!(statements.len(), 3);
+        assert_eq!(statements.len(), 3); // 20 rows of 5 parameters each
         assert!(statements
             .iter()
             .all(|s| s.params.len() <= MAX_BOUND_PARAMETERS));

@@ -162,7 +162,8 @@
         tokenCard.appendChild(h("dl", { class: "kv" },
           h("dt", { text: "Ends in" }), h("dd", null, h("code", { text: "…" + meta.last4 })),
           h("dt", { text: "Created" }), h("dd", { text: SE.when(meta.created) + " (" + SE.ago(meta.created) + ")" }),
-          meta.graceExpires ? [h("dt", { text: "Old token until" }), h("dd", { text: SE.when(meta.graceExpires) })] : null));
+          meta.graceExpires ? [h("dt", { text: "Old token until" }), h("dd", { text: SE.when(meta.graceExpires) })] : null,
+          meta.shard ? [h("dt", { text: "Shard" }), h("dd", null, h("code", { text: meta.shard }))] : null));
       } else {
         tokenCard.appendChild(h("p", { class: "muted", text: "This org has no token: identity providers are refused until you create one." }));
       }

@@ -314,12 +314,14 @@ async fn run_chunk<D: Database, K>(
                     }
                 }
                 Err(failure) => {
-                    let message = match failure {
-                        Failure::Internal(m) => m,
-                        Failure::Scim(e) => e.detail,
-                    };
                     for n in owners {
-                        writes[n].1.fail(Failure::Internal(message.clone()));
+                        writes[n].1.fail(match &failure {
+                            Failure::Internal(m) => Failure::Internal(m.clone()),
+                            Failure::Scim(e) => Failure::Internal(e.detail.clone()),
+                            // The org is being moved (docs/scaling.md): each operation
+                            // answers 503, the client retries them.
+                            Failure::Retry(e, secs) => Failure::Retry(e.clone(), *secs),
+                        });
                     }
                 }
             }
@@ -346,7 +348,7 @@ fn result<D, K>(ctx: &Ctx<'_, D, K>, job: &Job) -> Value {
         out.insert("bulkId".into(), bulk_id.clone().into());
     }
     let failure = job.failure.as_ref().map(|f| match f {
-        Failure::Scim(e) => e.clone(),
+        Failure::Scim(e) | Failure::Retry(e, _) => e.clone(),
         Failure::Internal(message) => {
             ctx.note(format!("bulk operation: {message}"));
             ScimError::internal()

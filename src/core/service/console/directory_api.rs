@@ -1,6 +1,7 @@
 //! Directory browsing for the console: `GET /admin/orgs/{org}/users?q=&after=`,
 //! `…/users/{id}/groups`, `…/groups?q=&after=`, `…/groups/{id}/members?after=`. Each answer
 //! is one page and the key of the next (`next`, to pass as `after`), never a whole group.
+//! Pages are read on the org's shard, where a read replica may answer (`Ctx::run_replica`).
 
 use super::super::admin::ok_json;
 use super::super::context::{Ctx, Failure};
@@ -50,7 +51,7 @@ pub(super) async fn users<D: Database, K>(
         &query_param(ctx, "q"),
         &query_param(ctx, "after"),
     );
-    Ok(answer("users", &ctx.run(plan).await?, user_json))
+    Ok(answer("users", &ctx.run_replica(plan).await?, user_json))
 }
 
 pub(super) async fn user_groups<D: Database, K>(
@@ -59,7 +60,7 @@ pub(super) async fn user_groups<D: Database, K>(
     user_id: &str,
 ) -> Result<HttpResponse, Failure> {
     let plan = console_directory::user_groups(org.as_str(), user_id, &query_param(ctx, "after"));
-    Ok(answer("groups", &ctx.run(plan).await?, group_json))
+    Ok(answer("groups", &ctx.run_replica(plan).await?, group_json))
 }
 
 pub(super) async fn groups<D: Database, K>(
@@ -71,7 +72,7 @@ pub(super) async fn groups<D: Database, K>(
         &query_param(ctx, "q"),
         &query_param(ctx, "after"),
     );
-    Ok(answer("groups", &ctx.run(plan).await?, group_json))
+    Ok(answer("groups", &ctx.run_replica(plan).await?, group_json))
 }
 
 /// One page of the group's members; 404 when the group does not exist (both reads in one
@@ -82,7 +83,7 @@ pub(super) async fn members<D: Database, K>(
     group_id: &str,
 ) -> Result<HttpResponse, Failure> {
     let plan = console_directory::members(org.as_str(), group_id, &query_param(ctx, "after"));
-    let Some(found) = ctx.run(plan).await? else {
+    let Some(found) = ctx.run_replica(plan).await? else {
         return Err(ScimError::not_found(format!("Org {org} has no group {group_id}.")).into());
     };
     let items: Vec<Value> = found.members.items.iter().map(member_json).collect();

@@ -79,10 +79,22 @@ pub(crate) async fn org_routes<D: Database, K: KeyValue>(
 ) -> Result<HttpResponse, Failure> {
     let method = ctx.request.method;
     match (rest, method) {
-        (["users"], Method::Get) => directory_api::users(ctx, org).await,
-        (["users", id, "groups"], Method::Get) => directory_api::user_groups(ctx, org, id).await,
-        (["groups"], Method::Get) => directory_api::groups(ctx, org).await,
-        (["groups", id, "members"], Method::Get) => directory_api::members(ctx, org, id).await,
+        (["users"], Method::Get) => {
+            super::shards::use_org_shard(ctx, org).await?;
+            directory_api::users(ctx, org).await
+        }
+        (["users", id, "groups"], Method::Get) => {
+            super::shards::use_org_shard(ctx, org).await?;
+            directory_api::user_groups(ctx, org, id).await
+        }
+        (["groups"], Method::Get) => {
+            super::shards::use_org_shard(ctx, org).await?;
+            directory_api::groups(ctx, org).await
+        }
+        (["groups", id, "members"], Method::Get) => {
+            super::shards::use_org_shard(ctx, org).await?;
+            directory_api::members(ctx, org, id).await
+        }
         (["setup-link"], Method::Post) => setup_api::create_link(ctx, org).await,
         (["setup-links"], Method::Get) => setup_api::list_links(ctx, org).await,
         (["setup-links", id], Method::Delete) => setup_api::revoke_link(ctx, org, id).await,
@@ -115,6 +127,9 @@ fn respond<D, K>(ctx: &Ctx<'_, D, K>, result: Result<HttpResponse, Failure>) -> 
         Err(Failure::Internal(message)) => {
             ctx.note(message);
             HttpResponse::error(&ScimError::internal())
+        }
+        Err(Failure::Retry(error, retry_after_secs)) => {
+            HttpResponse::error(&error).with_header("retry-after", retry_after_secs.to_string())
         }
     }
 }

@@ -28,7 +28,24 @@ pub(crate) async fn org_collection<D: Database, K>(
     }
     let search = query_param(ctx, "q");
     let after = query_param(ctx, "after");
-    let page = ctx.run(org_registry::list(&search, &after)).await?;
+    let mut page = ctx.run(org_registry::list(&search, &after)).await?;
+    // Orgs on other shards: their counts and activity come from their own shard, one batch
+    // per shard on the page.
+    for (index, shard) in ctx.runtime.shards.shards().iter().enumerate().skip(1) {
+        let here: Vec<usize> = (0..page.items.len())
+            .filter(|&i| page.items[i].shard.as_deref() == Some(shard.name.as_str()))
+            .collect();
+        if here.is_empty() {
+            continue;
+        }
+        let orgs: Vec<String> = here.iter().map(|&i| page.items[i].org.clone()).collect();
+        let activity = ctx
+            .run_replica_on(index, org_registry::activity(&orgs))
+            .await?;
+        for (i, activity) in here.into_iter().zip(activity) {
+            page.items[i].activity = activity;
+        }
+    }
     let orgs: Vec<Value> = page.items.iter().map(org_json).collect();
     Ok(ok_json(200, json!({"orgs": orgs, "next": page.next})))
 }
@@ -38,6 +55,7 @@ fn org_json(org: &OrgSummary) -> Value {
     json!({
         "org": org.org,
         "created": org.created,
+        "shard": org.shard,
         "users": org.activity.users,
         "groups": org.activity.groups,
         "token": org.token.as_ref().map(|token| json!({
@@ -102,12 +120,14 @@ pub(super) async fn backfill<D: Database, K: KeyValue>(
     let mut added = Vec::with_capacity(this_pass.len());
     for org in this_pass {
         let record = ctx.runtime.kv.get(&kv_key(org)).await?;
-        let token = record
-            .and_then(|raw| serde_json::from_str::<TokenRecord>(&raw).ok())
-            .map(|r| (r.created, r.last4));
+        let record = record.and_then(|raw| serde_json::from_str::<TokenRecord>(&raw).ok());
+        // `make token` writes the shard into KV only; the registry learns it here.
+        let shard = record.as_ref().and_then(|r| r.shard.clone());
+        let token = record.map(|r| (r.created, r.last4));
         added.push(Backfilled {
             org: (*org).clone(),
             token,
+            shard,
         });
     }
     if !added.is_empty() {

@@ -38,7 +38,9 @@ if [ "$status" = 0 ] && [ $# = 0 ] && [ "${E2E_BROWSER:-1}" != 0 ]; then
     node --test --test-concurrency=1 tests/browser/console.test.mjs || status=$?
 fi
 if [ "$status" != 0 ]; then
-  echo "==> wrangler dev log (last 60 lines):" >&2
+  # The whole log outlives the temp state, for a failure that the last lines do not explain.
+  mkdir -p target && cp "$state/wrangler.log" target/e2e-wrangler.log
+  echo "==> wrangler dev log (last 60 lines; all of it in target/e2e-wrangler.log):" >&2
   tail -n 60 "$state/wrangler.log" >&2
 fi
 exit "$status"

@@ -101,23 +101,13 @@ pub fn initial_members_added(
     version: i64,
     occurred_at: &str,
 ) -> Statement {
-    Statement::new(
-        format!(
-            "INSERT INTO events ({COLUMNS}) \
-             SELECT ?1, b.last + ROW_NUMBER() OVER (ORDER BY c.value), {NEW_EVENT_ID}, \
-             'group.member_added', ?4, {MEMBER_EVENT_COLUMNS}, NULL, 'scim' \
-             FROM (SELECT member_id AS value, display AS d FROM group_members WHERE org = ?1 AND group_id = ?2) c \
-             JOIN groups g ON g.org = ?1 AND g.id = ?2 AND g.version = ?3 \
-             CROSS JOIN (SELECT {LAST_SEQ} AS last) b \
-             LEFT JOIN users u ON u.org = ?1 AND u.id = c.value \
-             LEFT JOIN groups mg ON mg.org = ?1 AND mg.id = c.value"
-        ),
-        vec![
-            org.into(),
-            group_id.into(),
-            version.into(),
-            occurred_at.into(),
-        ],
+    current_members_event(
+        org,
+        group_id,
+        version,
+        "group.member_added",
+        &[],
+        occurred_at,
     )
 }
 
@@ -170,11 +160,31 @@ pub fn all_members_removed(
     keep: &[&str],
     occurred_at: &str,
 ) -> Statement {
+    current_members_event(
+        org,
+        group_id,
+        version,
+        "group.member_removed",
+        keep,
+        occurred_at,
+    )
+}
+
+/// One `event_type` event for each current member of the group, in member id order, except the
+/// ids in `keep`; only if the group row has `version` (this request's write applied).
+fn current_members_event(
+    org: &str,
+    group_id: &str,
+    version: i64,
+    event_type: &str,
+    keep: &[&str],
+    occurred_at: &str,
+) -> Statement {
     Statement::new(
         format!(
             "INSERT INTO events ({COLUMNS}) \
              SELECT ?1, b.last + ROW_NUMBER() OVER (ORDER BY c.value), {NEW_EVENT_ID}, \
-             'group.member_removed', ?5, {MEMBER_EVENT_COLUMNS}, NULL, 'scim' \
+             ?6, ?5, {MEMBER_EVENT_COLUMNS}, NULL, 'scim' \
              FROM (SELECT member_id AS value, display AS d FROM group_members WHERE org = ?1 AND group_id = ?2) c \
              JOIN groups g ON g.org = ?1 AND g.id = ?2 AND g.version = ?3 \
              CROSS JOIN (SELECT {LAST_SEQ} AS last) b \
@@ -188,6 +198,7 @@ pub fn all_members_removed(
             version.into(),
             ids_json(keep).into(),
             occurred_at.into(),
+            event_type.into(),
         ],
     )
 }

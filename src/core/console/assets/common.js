@@ -164,8 +164,8 @@ var SE = (function () {
   }
 
   // Provisioning activity from an Events API at `base` (GET base?after=&limit=&types=):
-  // newest first, filter by type, polled for new events. A 404 means the deployment has no
-  // Events API: an empty state says so.
+  // newest first, filter by type, polled for new events; a reader behind retention (410)
+  // starts again from the oldest retained event.
   var TYPES = ["user.created", "user.updated", "user.deactivated", "user.reactivated", "user.deleted",
     "group.created", "group.updated", "group.deleted", "group.member_added", "group.member_removed",
     "org.token_created", "org.token_revoked"];
@@ -196,16 +196,9 @@ var SE = (function () {
       return select.value ? q + "&types=" + encodeURIComponent(select.value) : q;
     }
     function stop() { if (timer) clearTimeout(timer); timer = null; }
-    function unavailable() {
-      stop();
-      table.hidden = true;
-      status.className = "empty";
-      status.textContent = "Provisioning events are not available on this deployment yet (no Events API). Users and groups still appear in the directory.";
-    }
     function poll(g) {
       get(query(last, 100)).then(function (res) {
         if (g !== gen) return;
-        if (res.status === 404) return unavailable();
         if (res.status === 410) return load();
         if (res.status === 200 && res.body) {
           (res.body.events || []).forEach(function (e) {
@@ -222,7 +215,6 @@ var SE = (function () {
       clear(tbody); last = 0; table.hidden = false; status.className = "muted"; status.textContent = "Loading…";
       get(query(null, 1)).then(function (res) {
         if (g !== gen) return;
-        if (res.status === 404) return unavailable();
         if (res.status !== 200 || !res.body) { status.textContent = detail(res); return; }
         var latest = res.body.latestSeq || 0, oldest = res.body.oldestSeq || 1;
         last = Math.max(latest - 200, oldest - 1, 0);

@@ -268,12 +268,8 @@
     var deliveries = h("section", { class: "card" }, h("h2", { text: "Recent deliveries" }));
     panel.appendChild(card);
     panel.appendChild(deliveries);
-    function unavailable(el) {
-      el.appendChild(h("p", { class: "empty", text: "Webhooks are not available on this deployment yet (no webhook API)." }));
-    }
     function render(res, secret) {
       clear(card).appendChild(h("h2", { text: "Webhook" }));
-      if (res.status === 404 && /No such admin endpoint/.test(SE.detail(res))) return unavailable(card);
       var hook = res.status === 200 ? res.body : null;
       if (secret) card.appendChild(SE.secretBox("Signing secret", secret, "webhook-secret"));
       var url = h("input", { type: "url", placeholder: "Your endpoint's https address", required: true, value: hook && hook.url ? hook.url : null });
@@ -298,8 +294,8 @@
     function loadDeliveries() {
       call("GET", orgPath(org, "/deliveries")).then(function (res) {
         clear(deliveries).appendChild(h("h2", { text: "Recent deliveries" }));
-        if (res.status === 404) return unavailable(deliveries);
-        var list = (res.body && (res.body.deliveries || res.body.attempts)) || [];
+        if (res.status !== 200) return deliveries.appendChild(h("p", { class: "error", text: SE.detail(res) }));
+        var list = (res.body && res.body.deliveries) || [];
         var from = h("input", { type: "number", min: "1", value: "1" });
         var again = h("button", { type: "button", class: "secondary", text: "Redeliver" });
         again.addEventListener("click", function () {
